@@ -1,0 +1,3 @@
+"""pilot: program intelligence for engineering program managers."""
+
+__version__ = "0.1.0"

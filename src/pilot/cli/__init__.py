@@ -1,0 +1,1 @@
+"""Typer command line: a thin shell over `pilot.pipeline`."""

@@ -1,0 +1,28 @@
+"""`pilot` entry point. Each command group lives in its own module with a `register(app)`."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# Modules that add commands; each defines `register(app: typer.Typer) -> None`.
+COMMAND_MODULES: list[str] = [
+    "pilot.cli.program_cmds",
+]
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="pilot",
+        help="Program intelligence for engineering program managers.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def main() -> None:
+    build_app()()

@@ -1,0 +1,1 @@
+"""Pydantic contracts shared by every layer. Imports no other pilot module."""
