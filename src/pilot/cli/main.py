@@ -9,6 +9,7 @@ import typer
 # Modules that add commands; each defines `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: list[str] = [
     "pilot.cli.program_cmds",
+    "pilot.cli.eval_cmds",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Use cases composed from connectors, store, chains, rules and review. `api` and `cli` call these."""

@@ -1,0 +1,1 @@
+"""Persistence: program data of record and review state in SQL, documents and the vector index."""

@@ -1,0 +1,82 @@
+"""Shared test set-up: no network, isolated settings, and databases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_REAL_CONNECT = socket.socket.connect
+_LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    # Unix sockets and loopback (PostgreSQL, Redis, a test server) are fine; anything else is a
+    # network call a test forgot to mock.
+    if isinstance(address, tuple) and address and str(address[0]) not in _LOCAL_HOSTS:
+        raise RuntimeError(f"network access in tests is not allowed: {address!r}")
+    return _REAL_CONNECT(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if key.startswith("PILOT_") and key != "PILOT_TEST_DATABASE_URL":
+            monkeypatch.delenv(key)
+    for key in ("OPENAI_API_KEY", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "AZURE_OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PILOT_DATA_DIR", str(tmp_path / "pilot-data"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("PILOT_TEST_DATABASE_URL") or None
+
+
+DB_BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_url() else [])
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a private schema on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    base = _postgres_url()
+    assert base is not None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pilot_ctx(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    from pilot.pipeline.context import open_pilot
+    from pilot.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "pilot-data", database_url=database_url)
+    ctx = open_pilot(settings, actor="tester")
+    try:
+        yield ctx
+    finally:
+        ctx.close()
