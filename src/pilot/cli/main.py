@@ -9,6 +9,8 @@ import typer
 # Modules that add commands; each defines `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: list[str] = [
     "pilot.cli.program_cmds",
+    "pilot.cli.anomaly_cmds",
+    "pilot.cli.serve_cmds",
     "pilot.cli.eval_cmds",
 ]
 

@@ -1,0 +1,1 @@
+"""FastAPI shell over `pilot.pipeline`; the only place errors become HTTP answers."""
