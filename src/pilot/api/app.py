@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import pilot
-from pilot.api.routes import anomalies, programs
+from pilot.api.routes import anomalies, programs, review
 from pilot.domain.errors import PilotError
 from pilot.pipeline.context import Clock, Pilot, open_pilot
 from pilot.settings import Settings
@@ -48,4 +48,5 @@ def create_app(
 
     app.include_router(programs.router)
     app.include_router(anomalies.router)
+    app.include_router(review.router)
     return app

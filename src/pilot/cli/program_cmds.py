@@ -110,3 +110,32 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(program_app, name="program")
     app.add_typer(audit_app, name="audit")
+    register_tokens(app)
+
+
+def register_tokens(app: typer.Typer) -> None:
+    from pilot.domain.auth import ALL_PROGRAMS, Role
+    from pilot.pipeline.access import issue_token
+
+    token_app = typer.Typer(help="API tokens for the HTTP API and the web pages.", no_args_is_help=True)
+
+    @token_app.command("create")
+    @handle_errors
+    def create_cmd(
+        user: Annotated[str, typer.Option("--user", "-u", help="User id (created if new).")],
+        role: Annotated[Role, typer.Option("--role", help="viewer, editor, approver or admin.")],
+        program: Annotated[
+            str, typer.Option("--program", "-p", help="Program id, or * for all.")
+        ] = ALL_PROGRAMS,
+        name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Grant a role and print a new token (shown once; only its hash is stored)."""
+        with pilot_session() as ctx:
+            token = issue_token(ctx, user_id=user, name=name, role=role, program_id=program)
+        if as_json:
+            emit_json({"user": user, "role": role.value, "program": program, "token": token})
+        else:
+            console.print(f"token for {user} ({role.value} on {program}):\n{token}")
+
+    app.add_typer(token_app, name="token")

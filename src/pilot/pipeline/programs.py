@@ -25,7 +25,10 @@ def read_file_bytes(path: Path) -> bytes:
 
 def import_program_bytes(pilot: Pilot, raw: bytes, *, source: str, prune: bool = False) -> SaveSummary:
     """Validate everything first, then write it all in one transaction (all-or-nothing)."""
-    data = parse_program_yaml(raw, source=source)
+    return save_program_data(pilot, parse_program_yaml(raw, source=source), source=source, prune=prune)
+
+
+def save_program_data(pilot: Pilot, data: ProgramData, *, source: str, prune: bool = False) -> SaveSummary:
     now = pilot.now()
     with pilot.db.transaction() as session:
         summary = save_program(session, data, prune=prune, now=now)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pilot.domain.errors import ErrorCode, PilotError
@@ -146,3 +146,17 @@ def save_program(
     return SaveSummary(
         program_id=info.id, created=created, updated=updated, unchanged=unchanged, deleted=deleted
     )
+
+
+def insert_record(session: Session, program_id: str, collection: str, record: BaseModel) -> None:
+    """Add one new record (from an approved draft). An existing id is a conflict, never overwritten."""
+    table: Any = RECORD_TABLES[collection]
+    values = _row_values(record)
+    exists = session.execute(
+        select(table.id).where(table.program_id == program_id, table.id == values["id"])
+    ).first()
+    if exists is not None:
+        raise PilotError(ErrorCode.CONFLICT, f"{collection} record {values['id']!r} already exists")
+    last = session.execute(select(func.max(table.seq)).where(table.program_id == program_id)).scalar()
+    session.add(table(program_id=program_id, seq=(last or 0) + 1, **values))
+    session.flush()

@@ -374,3 +374,53 @@ RECORD_TABLES: dict[str, type[Base]] = {
     "corrective_actions": CorrectiveActionRow,
     "incidents": IncidentRow,
 }
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class GrantRow(Base):
+    """A user's role on one program ("*" = every program)."""
+
+    __tablename__ = "grants"
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class ApiTokenRow(Base):
+    """API tokens are stored as SHA-256 hashes; the clear token is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="api")  # api | session
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class ExternalLinkRow(Base):
+    """Write-back idempotency: the external item (Jira/GitHub issue, Slack post) made for a record."""
+
+    __tablename__ = "external_links"
+    __table_args__ = (UniqueConstraint("program_id", "record_ref", "target"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[str] = mapped_column(String(64), ForeignKey("programs.id", ondelete="CASCADE"))
+    record_ref: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(32))  # jira | github | slack
+    external_id: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from pilot.api.deps import PilotDep
+from pilot.api.deps import CanEdit, CanView, PilotDep
 from pilot.domain.findings import FindingState, KpiValue, StoredFinding
 from pilot.pipeline.anomalies import (
     KpiSeries,
@@ -40,6 +40,7 @@ class KpiReport(BaseModel):
 @router.get("/programs/{program_id}/anomalies")
 def list_anomalies_route(
     program_id: str,
+    _scope: CanView,
     pilot: PilotDep,
     include_inactive: bool = False,
     state: list[FindingState] | None = Query(default=None),
@@ -48,13 +49,13 @@ def list_anomalies_route(
 
 
 @router.post("/programs/{program_id}/anomalies/scan")
-def scan_route(program_id: str, pilot: PilotDep) -> ScanReport:
+def scan_route(program_id: str, _scope: CanEdit, pilot: PilotDep) -> ScanReport:
     return scan_program(pilot, program_id)
 
 
 @router.post("/programs/{program_id}/anomalies/{finding_id}/state")
 def change_state_route(
-    program_id: str, finding_id: int, change: FindingStateChange, pilot: PilotDep
+    program_id: str, finding_id: int, change: FindingStateChange, _scope: CanEdit, pilot: PilotDep
 ) -> StoredFinding:
     return set_finding_state(
         pilot, program_id, finding_id, FindingState(change.state), reason=change.reason, until=change.until
@@ -62,7 +63,7 @@ def change_state_route(
 
 
 @router.get("/programs/{program_id}/kpis")
-def kpis_route(program_id: str, pilot: PilotDep) -> KpiReport:
+def kpis_route(program_id: str, _scope: CanView, pilot: PilotDep) -> KpiReport:
     return KpiReport(
         program_id=program_id, kpis=current_kpis(pilot, program_id), trends=kpi_trends(pilot, program_id)
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 14:13:16.044904
+Create Date: 2026-11-24 14:17:09.580369
 """
 
 from __future__ import annotations
@@ -58,6 +58,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
+        "users",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("created_at", pilot.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "action_items",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("task", sa.Text(), nullable=False),
@@ -73,6 +82,22 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["program_id"], ["programs.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", "program_id"),
+    )
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("created_at", pilot.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", pilot.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", pilot.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", pilot.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
     )
     op.create_table(
         "change_requests",
@@ -190,6 +215,19 @@ def upgrade() -> None:
         batch_op.create_index("ix_drafts_program_status", ["program_id", "status"], unique=False)
 
     op.create_table(
+        "external_links",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("program_id", sa.String(length=64), nullable=False),
+        sa.Column("record_ref", sa.String(length=200), nullable=False),
+        sa.Column("target", sa.String(length=32), nullable=False),
+        sa.Column("external_id", sa.String(length=300), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("created_at", pilot.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["program_id"], ["programs.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("program_id", "record_ref", "target"),
+    )
+    op.create_table(
         "findings",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("program_id", sa.String(length=64), nullable=False),
@@ -217,6 +255,14 @@ def upgrade() -> None:
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.create_index("ix_findings_program_state", ["program_id"], unique=False)
 
+    op.create_table(
+        "grants",
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("program_id", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", "program_id"),
+    )
     op.create_table(
         "incidents",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -370,10 +416,12 @@ def downgrade() -> None:
     op.drop_table("kpi_samples")
     op.drop_table("jobs")
     op.drop_table("incidents")
+    op.drop_table("grants")
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_index("ix_findings_program_state")
 
     op.drop_table("findings")
+    op.drop_table("external_links")
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.drop_index("ix_drafts_program_status")
 
@@ -383,7 +431,9 @@ def downgrade() -> None:
     op.drop_table("decisions")
     op.drop_table("corrective_actions")
     op.drop_table("change_requests")
+    op.drop_table("api_tokens")
     op.drop_table("action_items")
+    op.drop_table("users")
     op.drop_table("programs")
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
