@@ -1,0 +1,89 @@
+"""Every role against every endpoint: allowed, forbidden, and not found across programs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pilot.domain.auth import Role
+from tests.api.conftest import OTHER, PROGRAM, World
+
+# (method, path template, body, least role that may call it)
+ENDPOINTS: list[tuple[str, str, Any, Role]] = [
+    ("GET", "/programs/{p}", None, Role.VIEWER),
+    ("GET", "/programs/{p}/export", None, Role.VIEWER),
+    ("GET", "/programs/{p}/anomalies", None, Role.VIEWER),
+    ("GET", "/programs/{p}/kpis", None, Role.VIEWER),
+    ("POST", "/programs/{p}/anomalies/scan", None, Role.EDITOR),
+    ("POST", "/programs/{p}/anomalies/{f}/state", {"state": "acknowledged", "reason": "on it"}, Role.EDITOR),
+    ("GET", "/programs/{p}/drafts", None, Role.VIEWER),
+    ("GET", "/programs/{p}/drafts/{d}", None, Role.VIEWER),
+    ("POST", "/programs/{p}/drafts/{d}/reject", {"reason": "duplicate"}, Role.APPROVER),
+    ("POST", "/programs/{p}/drafts/{d}/approve", {}, Role.APPROVER),
+    ("POST", "/programs/{p}/drafts/bulk-approve", {}, Role.APPROVER),
+    ("GET", "/programs/{p}/audit", None, Role.VIEWER),
+    ("GET", "/programs/{p}/audit/verify", None, Role.ADMIN),
+]
+
+CALLERS = [r.value for r in Role]
+
+
+def _call(world: World, method: str, template: str, body: Any, who: str, program: str) -> Any:
+    path = template.format(p=program, d=world.draft_ids[program], f=world.finding_ids[program])
+    return world.client.request(method, path, json=body, headers=world.headers(who))
+
+
+@pytest.mark.parametrize(("method", "template", "body", "least"), ENDPOINTS, ids=[f"{m} {t}" for m, t, _, _ in ENDPOINTS])
+@pytest.mark.parametrize("who", CALLERS)
+def test_role_matrix(world: World, method: str, template: str, body: Any, least: Role, who: str) -> None:
+    response = _call(world, method, template, body, who, PROGRAM)
+    if Role(who).allows(least):
+        assert response.status_code < 300, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(("method", "template", "body", "least"), ENDPOINTS, ids=[f"{m} {t}" for m, t, _, _ in ENDPOINTS])
+def test_other_programs_answer_not_found(world: World, method: str, template: str, body: Any, least: Role) -> None:
+    # The admin of another program sees nothing of this one, not even that it exists.
+    response = _call(world, method, template, body, "outsider", PROGRAM)
+    assert response.status_code == 404, response.text
+    assert PROGRAM not in response.text or "not found" in response.text
+    # ...and this program's admin asking for the other program's draft or finding gets 404 too.
+    response = _call(world, method, template, body, "admin", OTHER)
+    assert response.status_code == 404, response.text
+
+
+def test_ids_from_another_program_are_not_found(world: World) -> None:
+    other_draft = world.draft_ids[OTHER]
+    r = world.client.get(f"/programs/{PROGRAM}/drafts/{other_draft}", headers=world.headers("admin"))
+    assert r.status_code == 404
+    assert "Write the rollback runbook" not in r.text
+    other_finding = world.finding_ids[OTHER]
+    r = world.client.post(
+        f"/programs/{PROGRAM}/anomalies/{other_finding}/state",
+        json={"state": "resolved", "reason": "x"},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("header", [None, "Bearer plt_not-a-real-token", "Bearer ", "Basic YWxhZGRpbjpvcGVu"])
+def test_missing_or_bad_token_is_unauthenticated(world: World, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    r = world.client.get(f"/programs/{PROGRAM}", headers=headers)
+    assert r.status_code in (401, 403)
+    assert "Ana Lima" not in r.text
+
+
+def test_program_list_shows_only_granted_programs(world: World) -> None:
+    r = world.client.get("/programs", headers=world.headers("viewer"))
+    assert [p["id"] for p in r.json()] == [PROGRAM]
+    r = world.client.get("/programs", headers=world.headers("outsider"))
+    assert [p["id"] for p in r.json()] == [OTHER]
+
+
+def test_health_needs_no_token(world: World) -> None:
+    assert world.client.get("/health").json()["status"] == "ok"
