@@ -62,10 +62,14 @@ def build_world(tmp_path: Path) -> World:
     settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'api.db'}")
     pilot = open_pilot(settings, actor="setup", clock=fixed_clock(NOW))
     import_program_bytes(pilot, SMALL_PROGRAM.encode(), source="small.yaml")
-    import_program_bytes(pilot, SMALL_PROGRAM.replace("id: checkout-v2", f"id: {OTHER}").encode(), source="o.yaml")
+    import_program_bytes(
+        pilot, SMALL_PROGRAM.replace("id: checkout-v2", f"id: {OTHER}").encode(), source="o.yaml"
+    )
     world = World(client=TestClient(create_app(context=pilot)), pilot=pilot)
     for role in Role:
-        world.tokens[role.value] = issue_token(pilot, user_id=f"{role.value}-user", role=role, program_id=PROGRAM)
+        world.tokens[role.value] = issue_token(
+            pilot, user_id=f"{role.value}-user", role=role, program_id=PROGRAM
+        )
     world.tokens["outsider"] = issue_token(pilot, user_id="outsider", role=Role.ADMIN, program_id=OTHER)
     for program_id in (PROGRAM, OTHER):
         world.draft_ids[program_id] = world.new_draft(program_id)

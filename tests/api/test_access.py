@@ -34,7 +34,9 @@ def _call(world: World, method: str, template: str, body: Any, who: str, program
     return world.client.request(method, path, json=body, headers=world.headers(who))
 
 
-@pytest.mark.parametrize(("method", "template", "body", "least"), ENDPOINTS, ids=[f"{m} {t}" for m, t, _, _ in ENDPOINTS])
+@pytest.mark.parametrize(
+    ("method", "template", "body", "least"), ENDPOINTS, ids=[f"{m} {t}" for m, t, _, _ in ENDPOINTS]
+)
 @pytest.mark.parametrize("who", CALLERS)
 def test_role_matrix(world: World, method: str, template: str, body: Any, least: Role, who: str) -> None:
     response = _call(world, method, template, body, who, PROGRAM)
@@ -45,8 +47,12 @@ def test_role_matrix(world: World, method: str, template: str, body: Any, least:
         assert response.json()["error"]["code"] == "forbidden"
 
 
-@pytest.mark.parametrize(("method", "template", "body", "least"), ENDPOINTS, ids=[f"{m} {t}" for m, t, _, _ in ENDPOINTS])
-def test_other_programs_answer_not_found(world: World, method: str, template: str, body: Any, least: Role) -> None:
+@pytest.mark.parametrize(
+    ("method", "template", "body", "least"), ENDPOINTS, ids=[f"{m} {t}" for m, t, _, _ in ENDPOINTS]
+)
+def test_other_programs_answer_not_found(
+    world: World, method: str, template: str, body: Any, least: Role
+) -> None:
     # The admin of another program sees nothing of this one, not even that it exists.
     response = _call(world, method, template, body, "outsider", PROGRAM)
     assert response.status_code == 404, response.text
