@@ -1,0 +1,1 @@
+"""Chains: turn documents into drafts with an LLM or the offline engine (no I/O of record)."""

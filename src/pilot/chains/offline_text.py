@@ -1,0 +1,128 @@
+"""Text handling of the offline engine: clean spoken transcript text, split it, and phrase findings.
+
+Transcripts of speech carry markers (``{vocalsound}``), fillers ("um", "uh"), repeated words and
+spaced punctuation. Drafts should read like minutes, so a commitment "I'll look into the costs"
+said by the industrial designer becomes "The Industrial Designer will look into the costs".
+"""
+
+from __future__ import annotations
+
+import re
+
+_MARKERS = re.compile(r"\{[a-z_]+\}|\[[a-z_ ]+\]|<[a-z/_ ]+>", re.I)
+_FILLERS = re.compile(
+    r"\b(?:um+|uh+|mm+|hmm+|mm-hmm|uh-huh|erm|er|ah|eh|huh|uh-oh|oh)\b[ ,]*",
+    re.I,
+)
+_SPELLED = re.compile(r"\b(?:[A-Za-z]_){2,}")  # AMI spells acronyms as L_C_D_
+_REPEATS = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
+_SPLIT = re.compile(r"(?<=[.?!])\s+(?=\S)")
+_LEAD = re.compile(
+    r"^(?:(?:so|okay|ok|'kay|kay|well|and|but|yeah|yes|yep|right|alright|all right|just|like|"
+    r"now|then|also|actually|anyway|basically|uh|um|oh|no|sure|fine|good|great|cool)\b[\s,]*)+",
+    re.I,
+)
+_COLLOQUIAL = (
+    (re.compile(r"\bgonna\b", re.I), "going to"),
+    (re.compile(r"\bwanna\b", re.I), "want to"),
+    (re.compile(r"\bgotta\b", re.I), "have to"),
+    (re.compile(r"(?<!\w)'cause\b", re.I), "because"),
+    (re.compile(r"\bkinda\b", re.I), "kind of"),
+)
+
+
+def clean_spoken(text: str) -> str:
+    """Remove transcription markers and fillers, collapse repeats and spaced punctuation."""
+    text = _MARKERS.sub(" ", text)
+    text = _SPELLED.sub(lambda m: m.group(0).replace("_", "").upper(), text)
+    text = text.replace("_", " ")
+    text = _FILLERS.sub("", text)
+    text = re.sub(r"\s+([,.?!;:])", r"\1", text)
+    text = re.sub(r"\s+'(?=(?:ll|s|re|ve|d|m|t)\b)", "'", text)
+    text = re.sub(r"\s+n't\b", "n't", text)
+    text = _REPEATS.sub(r"\1", text)
+    text = re.sub(r"([,.?!])(?:\s*[,.?!])+", r"\1", text)
+    text = re.sub(r"\s+", " ", text)
+    return text.strip(" ,-")
+
+
+def split_sentences(text: str, min_words: int = 4) -> list[str]:
+    """Sentences of a cleaned turn with at least `min_words` words."""
+    return [part.strip() for part in _SPLIT.split(text) if len(part.split()) >= min_words]
+
+
+def tidy(sentence: str) -> str:
+    """Drop leading discourse markers and colloquialisms; capitalize and end with a full stop."""
+    for pattern, replacement in _COLLOQUIAL:
+        sentence = pattern.sub(replacement, sentence)
+    sentence = _LEAD.sub("", sentence).strip(" ,-")
+    if not sentence:
+        return ""
+    sentence = sentence[0].upper() + sentence[1:]
+    if sentence[-1] not in ".?!":
+        sentence += "."
+    return sentence
+
+
+_FIRST_PERSON_FUTURE = re.compile(
+    r"^(?:i'll|i will|i'm going to|i am going to|i shall|i can|i could|i need to|i have to|i've got to|"
+    r"i'm gonna|let me)\s+",
+    re.I,
+)
+_GROUP_FUTURE = re.compile(
+    r"^(?:we'll|we will|we're going to|we are going to|we shall|we should|we need to|we have to|"
+    r"we've got to|we must|we can|we could|we might|let's|let us|we want to|we'd like to|"
+    r"we're gonna)\s+",
+    re.I,
+)
+_GROUP_DECIDED = re.compile(
+    r"^(?:we(?:'ve)? (?:decided|agreed|settled on|chose|opted)|we have (?:decided|agreed))\s+(?:on\s+|that\s+|to\s+)?",
+    re.I,
+)
+_YOU_FUTURE = re.compile(
+    r"^(?:you'll|you will|you're going to|you need to|can you|could you|would you)\s+", re.I
+)
+_PRONOUNS = (
+    (re.compile(r"\bwe're\b", re.I), "they are"),
+    (re.compile(r"\bwe've\b", re.I), "they have"),
+    (re.compile(r"\bwe'll\b", re.I), "they will"),
+    (re.compile(r"\bwe'd\b", re.I), "they would"),
+    (re.compile(r"\bwe\b", re.I), "they"),
+    (re.compile(r"\bus\b", re.I), "them"),
+    (re.compile(r"\bour\b", re.I), "their"),
+)
+
+
+def _third_person(rest: str) -> str:
+    for pattern, replacement in _PRONOUNS:
+        rest = pattern.sub(replacement, rest)
+    return rest
+
+
+def minutes_style(sentence: str, speaker: str | None, addressed: str | None = None) -> str:
+    """Phrase a spoken sentence as a minutes line: "I'll X" -> "<speaker> will X", "we'll X" -> "The group will X".
+
+    Only the subject is rewritten; the content stays the speaker's words, so a reviewer can still
+    recognise the quote.
+    """
+    text = tidy(sentence)
+    if not text:
+        return text
+    body = text[0].lower() + text[1:]
+    who = speaker or "The speaker"
+    if match := _GROUP_DECIDED.match(body):
+        return f"The group decided {_subject_rest(body[match.end() :])}"
+    if match := _FIRST_PERSON_FUTURE.match(body):
+        return f"{who} will {_subject_rest(body[match.end() :])}"
+    if match := _GROUP_FUTURE.match(body):
+        return f"The group will {_subject_rest(body[match.end() :])}"
+    if match := _YOU_FUTURE.match(body):
+        target = addressed or "They"
+        return f"{target} will {_subject_rest(body[match.end() :])}".replace("?", ".")
+    return text
+
+
+def _subject_rest(rest: str) -> str:
+    rest = _third_person(rest).strip()
+    rest = re.sub(r"\bI'll\b", "they will", rest)
+    return rest if rest.endswith((".", "!", "?")) else rest + "."
