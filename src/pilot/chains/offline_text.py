@@ -87,8 +87,8 @@ _PRONOUNS = (
     (re.compile(r"\bwe've\b", re.I), "they have"),
     (re.compile(r"\bwe'll\b", re.I), "they will"),
     (re.compile(r"\bwe'd\b", re.I), "they would"),
-    (re.compile(r"\bwe\b", re.I), "they"),
-    (re.compile(r"\bus\b", re.I), "them"),
+    (re.compile(r"\bwe\b(?!-)", re.I), "they"),
+    (re.compile(r"\bus\b(?!-)", re.I), "them"),
     (re.compile(r"\bour\b", re.I), "their"),
 )
 
@@ -108,6 +108,11 @@ def minutes_style(sentence: str, speaker: str | None, addressed: str | None = No
     text = tidy(sentence)
     if not text:
         return text
+    if addressed:  # "Alex, can you ..." -> "can you ..." addressed to Alex
+        first = re.escape(addressed.split()[0])
+        vocative = re.match(rf"^(?:{re.escape(addressed)}|{first})\s*,\s*", text, re.I)
+        if vocative and len(text) > vocative.end():
+            text = text[vocative.end()].upper() + text[vocative.end() + 1 :]
     body = text[0].lower() + text[1:]
     who = speaker or "The speaker"
     if match := _GROUP_DECIDED.match(body):
@@ -126,3 +131,57 @@ def _subject_rest(rest: str) -> str:
     rest = _third_person(rest).strip()
     rest = re.sub(r"\bI'll\b", "they will", rest)
     return rest if rest.endswith((".", "!", "?")) else rest + "."
+
+
+_THIRD_PERSON = (
+    (r"\bwe're\b", "the group is"),
+    (r"\bwe've\b", "the group has"),
+    (r"\bwe'll\b", "the group will"),
+    (r"\bwe'd\b", "the group would"),
+    (r"\bwe\b(?!-)", "the group"),
+    (r"\bour\b", "the group's"),
+    (r"\bus\b(?!-)", "the group"),
+    (r"\byou're\b", "the group is"),
+    (r"\byou\b", "the group"),
+    (r"\bit's\b", "it is"),
+    (r"\bthat's\b", "that is"),
+    (r"\bthere's\b", "there is"),
+    (r"\bdon't\b", "do not"),
+    (r"\bcan't\b", "cannot"),
+)
+_FIRST_PERSON = (
+    (r"\bI'm\b", "{who} is"),
+    (r"\bI've\b", "{who} has"),
+    (r"\bI'll\b", "{who} will"),
+    (r"\bI'd\b", "{who} would"),
+    (r"\bI\b", "{who}"),
+    (r"\bmy\b", "{who}'s"),
+    (r"\bme\b", "{who}"),
+)
+_YES_NO_QUESTION = re.compile(
+    r"^(?P<modal>should|shall|do|does|did|can|could|will|would|is|are|was|were|have|has)\s+(?P<rest>.+?)[?.]*$",
+    re.I,
+)
+
+
+def problem_style(sentence: str, speaker: str | None) -> str:
+    """Phrase a spoken concern as a minutes line about the group: "we can't afford it" -> "The group cannot afford it".
+
+    A yes/no question becomes "Whether ...", the way minutes record an open point.
+    """
+    text = tidy(sentence)
+    if not text:
+        return text
+    who = speaker or "the speaker"
+    for pattern, replacement in _FIRST_PERSON:
+        text = re.sub(pattern, replacement.format(who=who), text)
+    for pattern, replacement in _THIRD_PERSON:
+        text = re.sub(pattern, replacement, text, flags=re.I)
+    if text.endswith("?") and (match := _YES_NO_QUESTION.match(text)):
+        modal, rest = match.group("modal").lower(), match.group("rest")
+        if modal not in ("do", "does", "did"):  # put the verb back after its subject
+            subject_words = 2 if rest.lower().startswith("the group ") else 1
+            words = rest.split(" ")
+            rest = " ".join([*words[:subject_words], modal, *words[subject_words:]])
+        text = f"Whether {rest}."
+    return text[0].upper() + text[1:]

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pilot.domain.documents import Document, DocumentKind, Turn
 from pilot.domain.errors import ErrorCode, PilotError
 
 GOLD_TYPES = ("actions", "decisions", "problems")
@@ -169,3 +170,30 @@ def template_predictions(
         if gold["actions"]:
             out.append((other_id, gold["actions"]))
     return out
+
+
+# QMSum names AMI speakers by role; the annotators write "the industrial designer", "the marketing
+# expert". Speakers keep their role as their name, spelled as the roles are called.
+SPEAKER_NAMES = {
+    "Project Manager": "The Project Manager",
+    "Industrial Designer": "The Industrial Designer",
+    "User Interface": "The User Interface Designer",
+    "Marketing": "The Marketing Expert",
+}
+
+
+def meeting_document(meeting: AmiMeeting) -> Document:
+    """The meeting as pilot's `Document`, one `Turn` per QMSum turn."""
+    turns = [
+        Turn(index=i, speaker=SPEAKER_NAMES.get(turn.speaker, turn.speaker) or None, text=turn.text)
+        for i, turn in enumerate(meeting.turns)
+    ]
+    return Document(
+        program_id="ami",
+        source="qmsum",
+        external_id=meeting.meeting_id,
+        kind=DocumentKind.TRANSCRIPT,
+        title=f"AMI {meeting.meeting_id}",
+        text="\n".join(f"{t.speaker}: {t.text}" for t in turns),
+        turns=turns,
+    )
