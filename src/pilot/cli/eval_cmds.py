@@ -7,7 +7,7 @@ import importlib
 import typer
 
 # Modules that add `pilot eval <suite>`; each defines `register(eval_app: typer.Typer) -> None`.
-EVAL_MODULES: list[str] = []
+EVAL_MODULES: list[str] = ["pilot.cli.eval_extraction"]
 
 
 def register(app: typer.Typer) -> None:
