@@ -117,9 +117,7 @@ def test_tomorrow_in_the_meeting_time_zone(meeting: datetime, tz: str, expected:
 
 
 def test_meeting_local_date_unknown_zone_falls_back_to_utc() -> None:
-    assert meeting_local_date(datetime(2026, 11, 17, 2, tzinfo=UTC), "Nowhere/Nothing") == date(
-        2026, 11, 17
-    )
+    assert meeting_local_date(datetime(2026, 11, 17, 2, tzinfo=UTC), "Nowhere/Nothing") == date(2026, 11, 17)
 
 
 def test_no_phrase_is_none() -> None:

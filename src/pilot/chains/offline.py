@@ -70,7 +70,8 @@ _STRONG_RAID = re.compile(
     r"\b(?:the (?:big |main )?risk is|blocked on|blocked by|might slip|at risk|is slipping)\b", re.I
 )
 _RISK_WORDS = re.compile(r"\b(?:might|may|could|risk|concern\w*|worr\w*|if)\b", re.I)
-_DEPENDENCY_WORDS = re.compile(r"\b(?:waiting (?:on|for)|depends? on|dependency|blocked (?:on|by))\b", re.I)
+_DEPENDENCY_WORDS = re.compile(r"\b(?:waiting (?:on|for)|depends? on|dependency|dependent on)\b", re.I)
+_ISSUE_WORDS = re.compile(r"\b(?:blocked|broken|failing|problem|is slipping)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,8 @@ def _raid(row: SentenceRow) -> RaidCandidate:
     kind: Literal["risk", "assumption", "issue", "dependency"] = "issue"
     if _DEPENDENCY_WORDS.search(row.sentence):
         kind = "dependency"
+    elif _ISSUE_WORDS.search(row.sentence):
+        kind = "issue"
     elif _RISK_WORDS.search(row.sentence):
         kind = "risk"
     words = text.rstrip(".").split()

@@ -76,7 +76,7 @@ _GROUP_FUTURE = re.compile(
     re.I,
 )
 _GROUP_DECIDED = re.compile(
-    r"^(?:we(?:'ve)? (?:decided|agreed|settled on|chose|opted)|we have (?:decided|agreed))\s+(?:on\s+|that\s+|to\s+)?",
+    r"^we(?:'ve| have)? (?P<verb>decided|agreed|settled on|chose|opted)\s+(?:that\s+)?",
     re.I,
 )
 _YOU_FUTURE = re.compile(
@@ -116,7 +116,7 @@ def minutes_style(sentence: str, speaker: str | None, addressed: str | None = No
     body = text[0].lower() + text[1:]
     who = speaker or "The speaker"
     if match := _GROUP_DECIDED.match(body):
-        return f"The group decided {_subject_rest(body[match.end() :])}"
+        return f"The group {match.group('verb').lower()} {_subject_rest(body[match.end() :])}"
     if match := _FIRST_PERSON_FUTURE.match(body):
         return f"{who} will {_subject_rest(body[match.end() :])}"
     if match := _GROUP_FUTURE.match(body):
