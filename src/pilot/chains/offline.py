@@ -24,7 +24,13 @@ import numpy as np
 
 from pilot.chains.embedding import Embedder, Vectors
 from pilot.chains.engine import ChainRun, ExtractionContext, Progress
-from pilot.chains.offline_text import clean_spoken, minutes_style, problem_style, split_sentences, tidy
+from pilot.chains.offline_text import (
+    clean_spoken,
+    minutes_parts,
+    minutes_style,
+    problem_style,
+    split_sentences,
+)
 from pilot.chains.schema import (
     ActionCandidate,
     DecisionCandidate,
@@ -207,7 +213,7 @@ class OfflineExtractor:
         rows = sentence_rows(turns, participants=participants, min_words=self.params.min_words)
         if not rows:
             return ExtractionOutput.empty()
-        chosen = {kind: self._select(kind, rows) for kind in KINDS}
+        chosen = self._choose(rows)
         return ExtractionOutput(
             action_items=[_action(rows[i]) for i in chosen["actions"]],
             decisions=[_decision(rows[i]) for i in chosen["decisions"]],
@@ -215,13 +221,20 @@ class OfflineExtractor:
             open_questions=[_question(rows[i]) for i in chosen["problems"] if rows[i].sentence.endswith("?")],
         )
 
-    def _select(self, kind: str, rows: Sequence[SentenceRow]) -> list[int]:
-        vectors: Vectors | None = None
-        nearest: np.ndarray | None = None
-        if self._embedder is not None and self._model is not None and kind in self._model.exemplars:
-            vectors = self._embedder([row.phrased[kind] for row in rows])
-            nearest = nearest_exemplars(vectors, self._model.exemplars[kind], self.params.neighbours)
-        return select_rows(kind, rows, vectors, nearest, self.params)
+    def _choose(self, rows: Sequence[SentenceRow]) -> dict[str, list[int]]:
+        if self._embedder is None or self._model is None:
+            return {kind: select_rows(kind, rows, None, None, self.params) for kind in KINDS}
+        # Actions and decisions share their phrasing: embed each distinct text once.
+        texts = sorted({row.phrased[kind] for row in rows for kind in KINDS})
+        position = {text: i for i, text in enumerate(texts)}
+        all_vectors = self._embedder(texts)
+        chosen: dict[str, list[int]] = {}
+        for kind in KINDS:
+            vectors = all_vectors[[position[row.phrased[kind]] for row in rows]]
+            bank = self._model.exemplars.get(kind)
+            nearest = nearest_exemplars(vectors, bank, self.params.neighbours) if bank is not None else None
+            chosen[kind] = select_rows(kind, rows, vectors, nearest, self.params)
+        return chosen
 
 
 def nearest_exemplars(vectors: Vectors, bank: Vectors, neighbours: int) -> np.ndarray:
@@ -278,30 +291,14 @@ def _repeats(
     return any(texts[index] == texts[j] for j in chosen)
 
 
-_OWNER_PREFIX = re.compile(r"^(?P<owner>.+?) will (?P<task>.+)$")
+_OWNER_WORD = {"speaker": "I", "addressed": "you", "group": "we"}
 
 
 def _action(row: SentenceRow) -> ActionCandidate:
-    phrased = row.phrased["actions"]
-    owner: str | None = None
-    task = phrased
-    lowered = (
-        re.sub(r"^[\w .'-]{1,40},\s*", "", row.sentence.lower()) if row.addressed else row.sentence.lower()
-    )
-    match = _OWNER_PREFIX.match(phrased)
-    if match and phrased != tidy(row.sentence):  # the subject was rewritten from "I"/"you"/"we"
-        task = match.group("task").rstrip(".")
-        if lowered.startswith(
-            ("i'll", "i will", "i'm going", "i am going", "i can", "i could", "i need", "i have", "let me")
-        ):
-            owner = "I"
-        elif lowered.startswith(("you", "can you", "could you", "would you")):
-            owner = "you"
-        else:
-            owner = "we"
+    _, subject, predicate = minutes_parts(row.sentence, row.speaker, row.addressed)
     return ActionCandidate(
-        task=task,
-        owner=owner,
+        task=predicate.rstrip(".") if subject else row.phrased["actions"],
+        owner=_OWNER_WORD[subject] if subject else None,
         due=find_due_phrase(row.sentence),
         evidence_quote=row.sentence,
         turn_index=row.turn_index,

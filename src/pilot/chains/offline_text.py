@@ -8,6 +8,7 @@ said by the industrial designer becomes "The Industrial Designer will look into 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 _MARKERS = re.compile(r"\{[a-z_]+\}|\[[a-z_ ]+\]|<[a-z/_ ]+>", re.I)
 _FILLERS = re.compile(
@@ -99,15 +100,25 @@ def _third_person(rest: str) -> str:
     return rest
 
 
+Subject = Literal["speaker", "addressed", "group"]
+
+
 def minutes_style(sentence: str, speaker: str | None, addressed: str | None = None) -> str:
     """Phrase a spoken sentence as a minutes line: "I'll X" -> "<speaker> will X", "we'll X" -> "The group will X".
 
     Only the subject is rewritten; the content stays the speaker's words, so a reviewer can still
     recognise the quote.
     """
+    return minutes_parts(sentence, speaker, addressed)[0]
+
+
+def minutes_parts(
+    sentence: str, speaker: str | None, addressed: str | None = None
+) -> tuple[str, Subject | None, str]:
+    """`minutes_style` plus who the subject was ("I" -> speaker, "you" -> addressed, "we" -> group) and the predicate."""
     text = tidy(sentence)
     if not text:
-        return text
+        return text, None, text
     if addressed:  # "Alex, can you ..." -> "can you ..." addressed to Alex
         first = re.escape(addressed.split()[0])
         vocative = re.match(rf"^(?:{re.escape(addressed)}|{first})\s*,\s*", text, re.I)
@@ -116,15 +127,18 @@ def minutes_style(sentence: str, speaker: str | None, addressed: str | None = No
     body = text[0].lower() + text[1:]
     who = speaker or "The speaker"
     if match := _GROUP_DECIDED.match(body):
-        return f"The group {match.group('verb').lower()} {_subject_rest(body[match.end() :])}"
+        rest = _subject_rest(body[match.end() :])
+        return f"The group {match.group('verb').lower()} {rest}", "group", rest
     if match := _FIRST_PERSON_FUTURE.match(body):
-        return f"{who} will {_subject_rest(body[match.end() :])}"
+        rest = _subject_rest(body[match.end() :])
+        return f"{who} will {rest}", "speaker", rest
     if match := _GROUP_FUTURE.match(body):
-        return f"The group will {_subject_rest(body[match.end() :])}"
+        rest = _subject_rest(body[match.end() :])
+        return f"The group will {rest}", "group", rest
     if match := _YOU_FUTURE.match(body):
-        target = addressed or "They"
-        return f"{target} will {_subject_rest(body[match.end() :])}".replace("?", ".")
-    return text
+        rest = _subject_rest(body[match.end() :]).replace("?", ".")
+        return f"{addressed or 'They'} will {rest}", "addressed", rest
+    return text, None, text
 
 
 def _subject_rest(rest: str) -> str:
