@@ -192,9 +192,11 @@ def test_prompt_injection_yields_only_drafts_and_changes_no_program_data(llm, re
     assert program.model_dump() == snapshot  # nothing was written into program data
     assert all(r.status == RaidStatus.OPEN for r in program.raid)
     assert {d.kind for d in result.drafts} <= {DraftKind.ACTION_ITEM, DraftKind.DECISION}
-    assert not any(
-        isinstance(getattr(result, name, None), list) and name == "raid_updates" for name in dir(result)
-    )
+    # The result can only carry drafts: there is no field through which a record could change.
+    assert set(type(result).model_fields) == {
+        "document_key", "content_hash", "meeting_date", "timezone", "provenance", "drafts", "usage", "chunks",
+        "cache_hits", "failures",
+    }  # fmt: skip
     bob = [d for d in result.drafts if getattr(d.payload, "owner_id", None) == "robert.hayes"]
     assert (
         len(bob) == 1 and bob[0].payload.owner_resolution == OwnerResolution.RESOLVED

@@ -137,6 +137,8 @@ def minutes_parts(
         return f"The group will {rest}", "group", rest
     if match := _YOU_FUTURE.match(body):
         rest = _subject_rest(body[match.end() :]).replace("?", ".")
+        if speaker:  # "can you send me X" -> "<addressed> will send <speaker> X"
+            rest = re.sub(r"\bme\b", speaker, rest)
         return f"{addressed or 'They'} will {rest}", "addressed", rest
     return text, None, text
 

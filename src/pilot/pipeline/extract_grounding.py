@@ -471,9 +471,19 @@ def default_checker() -> DraftChecker:
     except ImportError:  # pragma: no cover - the rules layer is part of pilot
         return _no_checks
     run_checks = getattr(rules, "run_checks", None)
-    if run_checks is None:
-        return _no_checks
+    if run_checks is None or not _accepts(run_checks, ("kind", "payload", "program", "context")):
+        return _no_checks  # the lead passes `checker=` explicitly when the rules API differs
     return _rules_checker(run_checks)
+
+
+def _accepts(function: Callable[..., object], names: Sequence[str]) -> bool:
+    import inspect
+
+    try:
+        inspect.signature(function).bind(**dict.fromkeys(names))
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _no_checks(*_: object) -> list[Finding]:
