@@ -27,7 +27,7 @@ JsonScalar = str | int | float | bool | None
 class Finding(BaseModel):
     """One thing a rule noticed. `subjects` are record references such as ``raid:R-001``.
 
-    `values` holds the facts that made the rule fire (age in days, threshold, dates); two scans
+    `values` holds the facts that made the rule fire (dates, counts, threshold); two scans
     that see the same facts produce the same `facts_hash`, which is how a resolved finding stays
     resolved until its facts change.
     """
@@ -39,6 +39,9 @@ class Finding(BaseModel):
     message: str
     subjects: tuple[str, ...] = ()
     values: dict[str, JsonScalar | list[JsonScalar]] = Field(default_factory=dict)
+    # Values measured at scan time (ages, days left): shown to people, never part of the facts
+    # hash, so a resolved "risk aged 31 days" does not come back as "aged 32 days" tomorrow.
+    measures: dict[str, JsonScalar] = Field(default_factory=dict)
     suggested_action: str | None = None
 
     @property

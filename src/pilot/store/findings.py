@@ -39,6 +39,7 @@ def to_stored(row: FindingRow) -> StoredFinding:
             message=row.message,
             subjects=tuple(row.subjects),
             values=row.values,
+            measures=row.measures or {},
             suggested_action=row.suggested_action,
         ),
         state=FindingState(row.state),
@@ -77,6 +78,7 @@ def reconcile(
                     message=finding.message,
                     subjects=list(finding.subjects),
                     values=dict(finding.values),
+                    measures=dict(finding.measures),
                     suggested_action=finding.suggested_action,
                     facts_hash=finding.facts_hash,
                     state=FindingState.OPEN.value,
@@ -91,6 +93,7 @@ def reconcile(
         row.severity = finding.severity.value
         row.message = finding.message
         row.values = dict(finding.values)
+        row.measures = dict(finding.measures)
         row.suggested_action = finding.suggested_action
         row.facts_hash = finding.facts_hash
         row.last_seen_at = now

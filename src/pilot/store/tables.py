@@ -228,6 +228,7 @@ class FindingRow(Base):
     message: Mapped[str] = mapped_column(Text)
     subjects: Mapped[list[Any]] = mapped_column(JSON, default=list)
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    measures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     suggested_action: Mapped[str | None] = mapped_column(Text)
     facts_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))

@@ -237,6 +237,7 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("subjects", sa.JSON(), nullable=False),
         sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("measures", sa.JSON(), nullable=False),
         sa.Column("suggested_action", sa.Text(), nullable=True),
         sa.Column("facts_hash", sa.String(length=64), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),

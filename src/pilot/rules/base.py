@@ -1,0 +1,125 @@
+"""The program-detector framework: what a detector sees, what it returns, and the registry.
+
+A detector is a pure function of (program data, `now`, thresholds). It returns findings, each
+naming the records it is about, and KPI values. Detectors register themselves by id so the scan,
+the docs and the tests enumerate the same catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pilot.domain.findings import Finding, KpiStatus, KpiValue
+from pilot.domain.program import ProgramData
+from pilot.rules.calendar import local_date, zone
+from pilot.rules.thresholds import Thresholds, thresholds_for
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    data: ProgramData
+    now: datetime
+    tz: ZoneInfo
+    today: date  # program-local date of `now`
+    limits: Thresholds
+    unknown_overrides: tuple[str, ...] = ()
+
+    @classmethod
+    def build(cls, data: ProgramData, now: datetime) -> ScanContext:
+        if now.tzinfo is None:
+            raise ValueError("scan needs a timezone-aware `now`")
+        tz = zone(data.program.timezone)
+        limits, unknown = thresholds_for(data.program)
+        return cls(data, now, tz, local_date(now, tz), limits, tuple(unknown))
+
+    def days_ago(self, days: float) -> date:
+        return self.today - timedelta(days=days)
+
+
+@dataclass
+class DetectorOutput:
+    findings: list[Finding] = field(default_factory=list)
+    kpis: list[KpiValue] = field(default_factory=list)
+
+
+Detector = Callable[[ScanContext], DetectorOutput]
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    id: str
+    title: str
+    rule_ids: tuple[str, ...]
+    kpi_ids: tuple[str, ...]
+    run: Detector
+
+
+DETECTORS: dict[str, DetectorSpec] = {}
+
+
+def detector(
+    detector_id: str, title: str, *, rules: tuple[str, ...], kpis: tuple[str, ...] = ()
+) -> Callable[[Detector], Detector]:
+    """Register a detector family with the rule ids and KPI ids it can produce."""
+
+    def register(fn: Detector) -> Detector:
+        if detector_id in DETECTORS:
+            raise ValueError(f"detector {detector_id!r} registered twice")
+        DETECTORS[detector_id] = DetectorSpec(detector_id, title, rules, kpis, fn)
+        return fn
+
+    return register
+
+
+def ratio_kpi(
+    kpi_id: str,
+    name: str,
+    hits: int,
+    total: int,
+    target: float,
+    *,
+    detail: str = "",
+    warn_margin: float = 0.05,
+) -> KpiValue:
+    """A share KPI where higher is better: ok at or above target, warning just under, else breach."""
+    if total == 0:
+        return KpiValue(
+            kpi_id=kpi_id, name=name, value=None, unit="ratio", target=f">= {target:.2f}",
+            status=KpiStatus.NO_DATA, numerator=0, denominator=0, detail=detail or "nothing due yet",
+        )  # fmt: skip
+    value = round(hits / total, 4)
+    if value >= target:
+        status = KpiStatus.OK
+    elif value >= target - warn_margin:
+        status = KpiStatus.WARNING
+    else:
+        status = KpiStatus.BREACH
+    return KpiValue(
+        kpi_id=kpi_id, name=name, value=value, unit="ratio", target=f">= {target:.2f}", status=status,
+        numerator=hits, denominator=total, detail=detail,
+    )  # fmt: skip
+
+
+def ceiling_kpi(
+    kpi_id: str, name: str, value: float | None, limit: float, unit: str, *, detail: str = ""
+) -> KpiValue:
+    """A KPI where lower is better: ok at or under the limit, breach above it."""
+    if value is None:
+        status = KpiStatus.NO_DATA
+    else:
+        status = KpiStatus.OK if value <= limit else KpiStatus.BREACH
+    shown = None if value is None else round(value, 2)
+    return KpiValue(
+        kpi_id=kpi_id, name=name, value=shown, unit=unit, target=f"<= {limit:g}", status=status, detail=detail
+    )
+
+
+def iso(day: date | datetime | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.0f}%"

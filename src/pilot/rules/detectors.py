@@ -1,0 +1,41 @@
+"""`scan(data, now)`: run every registered program detector and collect findings and KPIs.
+
+Pure: the same data and `now` give the same result. Finding facts (`values`) never include the
+scan time, so re-scanning tomorrow does not reopen a resolved finding whose facts are unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pilot.domain.findings import Finding, KpiValue
+from pilot.domain.program import ProgramData
+
+# Importing the detector modules registers them.
+from pilot.rules import governance, quality, schedule  # noqa: F401
+from pilot.rules.base import DETECTORS, DetectorSpec, ScanContext
+
+__all__ = ["DETECTORS", "ScanResult", "catalogue", "scan"]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: list[Finding]
+    kpis: list[KpiValue]
+
+
+def scan(data: ProgramData, now: datetime) -> ScanResult:
+    ctx = ScanContext.build(data, now)
+    findings: list[Finding] = []
+    kpis: list[KpiValue] = []
+    for spec in DETECTORS.values():
+        output = spec.run(ctx)
+        findings.extend(output.findings)
+        kpis.extend(output.kpis)
+    findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.subjects))
+    return ScanResult(findings=findings, kpis=kpis)
+
+
+def catalogue() -> list[DetectorSpec]:
+    return list(DETECTORS.values())
