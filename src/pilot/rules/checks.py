@@ -8,8 +8,9 @@ check that applies to a draft's kind.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,45 @@ class OpenItem:
     owner: str | None = None
 
 
+class OpenItems:
+    """Open items with an inverted index, so a duplicate lookup touches only items sharing a word."""
+
+    def __init__(self, items: list[OpenItem]) -> None:
+        self.items = items
+        self.postings: dict[str, list[int]] = {}
+        for position, item in enumerate(items):
+            for token in item.tokens:
+                self.postings.setdefault(token, []).append(position)
+
+    def __iter__(self) -> Iterator[OpenItem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def closest(self, tokens: frozenset[str], threshold: float) -> tuple[OpenItem, float] | None:
+        """The open item most similar to `tokens` at or above `threshold`, if any.
+
+        Prefix filtering: an item sharing at least `threshold` of the draft's words must share one
+        of its `n - ceil(threshold * n) + 1` rarest words, so only those words' postings are read.
+        (An open item shorter than the draft and made only of common words can slip through; the
+        reviewer still sees the draft, so the check trades that for speed on large programs.)
+        """
+        # Words no open item uses cannot be shared; the prefix is taken over the rest.
+        ordered = sorted((t for t in tokens if t in self.postings), key=lambda t: (len(self.postings[t]), t))
+        prefix = len(ordered) - math.ceil(threshold * len(ordered)) + 1
+        candidates: set[int] = set()
+        for token in ordered[: max(1, prefix)]:
+            candidates.update(self.postings.get(token, ()))
+        best: tuple[OpenItem, float] | None = None
+        for position in sorted(candidates):
+            item = self.items[position]
+            score = len(tokens & item.tokens) / min(len(tokens), len(item.tokens))
+            if score >= threshold and (best is None or score > best[1]):
+                best = (item, score)
+        return best
+
+
 @dataclass
 class ProgramIndex:
     """What draft checks look up, built once per program load (not per draft)."""
@@ -65,9 +105,9 @@ class ProgramIndex:
     team_ids: frozenset[str]
     known_ids: frozenset[str]
     id_prefixes: frozenset[str]
-    open_actions: list[OpenItem] = field(default_factory=list)
-    open_raid: dict[RaidKind, list[OpenItem]] = field(default_factory=dict)
-    pending_decisions: list[OpenItem] = field(default_factory=list)
+    open_actions: OpenItems = field(default_factory=lambda: OpenItems([]))
+    open_raid: dict[RaidKind, OpenItems] = field(default_factory=dict)
+    pending_decisions: OpenItems = field(default_factory=lambda: OpenItems([]))
     data: ProgramData | None = None
 
     @classmethod
@@ -91,17 +131,21 @@ class ProgramIndex:
             team_ids=frozenset(t.id for t in data.teams),
             known_ids=frozenset(known),
             id_prefixes=frozenset(prefixes),
-            open_actions=[
-                OpenItem(f"action:{a.id}", a.task, _tokens(a.task), a.owner)
-                for a in data.action_items
-                if a.status == ActionStatus.OPEN
-            ],
-            open_raid=raid,
-            pending_decisions=[
-                OpenItem(f"decision:{d.id}", d.question, _tokens(d.question), d.decider)
-                for d in data.decisions
-                if d.status == DecisionStatus.PENDING
-            ],
+            open_actions=OpenItems(
+                [
+                    OpenItem(f"action:{a.id}", a.task, _tokens(a.task), a.owner)
+                    for a in data.action_items
+                    if a.status == ActionStatus.OPEN
+                ]
+            ),
+            open_raid={kind: OpenItems(items) for kind, items in raid.items()},
+            pending_decisions=OpenItems(
+                [
+                    OpenItem(f"decision:{d.id}", d.question, _tokens(d.question), d.decider)
+                    for d in data.decisions
+                    if d.status == DecisionStatus.PENDING
+                ]
+            ),
             data=data,
         )
 

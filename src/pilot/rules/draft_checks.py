@@ -17,7 +17,7 @@ from pilot.domain.drafts import (
 )
 from pilot.domain.findings import Finding, Severity
 from pilot.domain.program import MilestoneStatus, RaidKind
-from pilot.rules.checks import OpenItem, ProgramIndex, _tokens, draft_check, similarity
+from pilot.rules.checks import OpenItems, ProgramIndex, _tokens, draft_check
 from pilot.rules.quotes import quote_in_source
 
 # --- owners -------------------------------------------------------------------------------------
@@ -204,15 +204,6 @@ def check_raid_complete(
 DUPLICATE_SIMILARITY = 0.75
 
 
-def _closest(tokens: frozenset[str], items: list[OpenItem]) -> tuple[OpenItem, float] | None:
-    best: tuple[OpenItem, float] | None = None
-    for item in items:
-        score = similarity(tokens, item.tokens)
-        if score >= DUPLICATE_SIMILARITY and (best is None or score > best[1]):
-            best = (item, score)
-    return best
-
-
 @draft_check("draft.duplicate", *_ALL, description="duplicate of an open item")
 def check_duplicate(
     draft: ActionItemDraft | DecisionDraft | RaidDraft | QuestionDraft,
@@ -224,7 +215,7 @@ def check_duplicate(
         pool = index.open_actions
         tokens = _tokens(draft.task)
     elif isinstance(draft, RaidDraft):
-        pool = index.open_raid.get(draft.kind, [])
+        pool = index.open_raid.get(draft.kind, OpenItems([]))
         tokens = _tokens(draft.title)
     elif isinstance(draft, DecisionDraft):
         pool = index.pending_decisions
@@ -234,7 +225,7 @@ def check_duplicate(
         tokens = _tokens(draft.question)
     if len(tokens) < 2:
         return
-    hit = _closest(tokens, pool)
+    hit = pool.closest(tokens, DUPLICATE_SIMILARITY)
     if hit is None:
         return
     item, score = hit

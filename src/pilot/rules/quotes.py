@@ -1,8 +1,10 @@
-"""Is a quote really in the source? Fuzzy, because models and people trim, re-case and re-punctuate.
+"""Is a quote really in the source? Fuzzy, because models and people trim, re-case, re-punctuate
+and contract ("I will" / "I'll", "run-book" / "runbook").
 
-A quote counts as present when, after normalizing case, punctuation and whitespace, it is a
-substring of the source, or when a window of the source of the quote's length shares at least
-`threshold` of the quote's words in order (difflib ratio over word sequences).
+Both texts are reduced to lowercase letters and digits. A quote is present when that reduced
+quote is a substring of the reduced source, or when the best window of the source (found by word
+overlap, then compared character by character) matches at least `threshold` of the quote's
+characters.
 """
 
 from __future__ import annotations
@@ -10,37 +12,46 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-_WORD = re.compile(r"[a-z0-9']+")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
+def _compact(text: str) -> str:
+    return "".join(_WORD.findall(text.lower()))
 
 
-def quote_score(quote: str, source: str) -> float:
-    """Best match of the quote's words against any window of the source, 0..1."""
-    q = words(quote)
-    if not q:
+def quote_score(quote: str, source: str, *, candidates: int = 6) -> float:
+    """Best match of the quote against any window of the source, 0..1."""
+    q_compact = _compact(quote)
+    if not q_compact:
         return 0.0
-    s = words(source)
-    if not s:
-        return 0.0
-    joined_q, joined_s = " ".join(q), " ".join(s)
-    if joined_q in joined_s:
+    s_lower = source.lower()
+    if q_compact in _compact(source):
         return 1.0
-    vocabulary = set(s)
-    if sum(w in vocabulary for w in q) / len(q) < 0.5:
-        return 0.0  # cheap exit: most words are not in the source at all
-    size = len(q)
+    q_words = _WORD.findall(quote.lower())
+    s_spans = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(s_lower)]
+    if not s_spans:
+        return 0.0
+    wanted = set(q_words)
+    size = len(q_words)
+    # Rank word windows by how many of the quote's words they hold; compare only the best few.
+    scored: list[tuple[int, int]] = []
+    hits = [w in wanted for w, _, _ in s_spans]
+    running = sum(hits[:size])
+    scored.append((running, 0))
+    for start in range(1, max(1, len(s_spans) - size + 1)):
+        running += hits[start + size - 1] - hits[start - 1]
+        scored.append((running, start))
+    scored.sort(key=lambda item: -item[0])
     best = 0.0
-    step = max(1, size // 4)
-    for start in range(0, max(1, len(s) - size + 1), step):
-        window = s[start : start + size + size // 4]
-        matcher = SequenceMatcher(None, q, window, autojunk=False)
-        matched = sum(block.size for block in matcher.get_matching_blocks())
-        best = max(best, matched / size)
-        if best >= 1.0:
+    for overlap, start in scored[:candidates]:
+        if overlap == 0:
             break
+        first = max(0, start - 2)
+        last = min(len(s_spans) - 1, start + size + 1)
+        window = _compact(s_lower[s_spans[first][1] : s_spans[last][2]])
+        matcher = SequenceMatcher(None, q_compact, window, autojunk=False)
+        matched = sum(block.size for block in matcher.get_matching_blocks())
+        best = max(best, matched / len(q_compact))
     return best
 
 
