@@ -21,6 +21,9 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _KPI_STYLE = {"ok": "green", "warning": "yellow", "breach": "bold red", "no_data": "dim"}
 
 
+ReasonOpt = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the audit log).")]
+
+
 def print_findings(findings: list[StoredFinding]) -> None:
     table = Table("id", "severity", "rule", "finding", "about", "state", title=f"{len(findings)} findings")
     for f in findings:
@@ -102,8 +105,6 @@ def register(app: typer.Typer) -> None:
                 ctx, program, finding_id, state, reason=reason, until=parse_when(until)
             )
         console.print(f"finding {stored.id} is now {stored.state.value} ({stored.finding.rule_id})")
-
-    ReasonOpt = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the audit log).")]
 
     @finding_app.command("ack")
     @handle_errors

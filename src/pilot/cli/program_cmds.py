@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from pilot.cli.common import console, emit_json, handle_errors, pilot_session
+from pilot.domain.auth import ALL_PROGRAMS, Role
 from pilot.domain.errors import ErrorCode, PilotError
+from pilot.pipeline.access import issue_token
 from pilot.pipeline.programs import export_program, import_program_file, programs
 from pilot.store.audit import verify_chain
 
@@ -114,9 +116,6 @@ def register(app: typer.Typer) -> None:
 
 
 def register_tokens(app: typer.Typer) -> None:
-    from pilot.domain.auth import ALL_PROGRAMS, Role
-    from pilot.pipeline.access import issue_token
-
     token_app = typer.Typer(help="API tokens for the HTTP API and the web pages.", no_args_is_help=True)
 
     @token_app.command("create")
