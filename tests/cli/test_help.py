@@ -3,7 +3,6 @@ import only shows when a command is invoked. This walks the whole command tree."
 
 from __future__ import annotations
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -15,11 +14,11 @@ def command_paths() -> list[list[str]]:
     root = typer.main.get_command(build_app())
     paths: list[list[str]] = []
 
-    def walk(command: click.Command, prefix: list[str]) -> None:
+    def walk(command: object, prefix: list[str]) -> None:
         paths.append(prefix)
-        if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
-                walk(sub, [*prefix, name])
+        # typer vendors its own click, so look for sub-commands by shape.
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*prefix, name])
 
     walk(root, [])
     return paths
