@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
 from typing import Literal, Protocol
 
@@ -41,7 +41,9 @@ from pilot.domain.drafts import (
 )
 from pilot.domain.findings import Finding
 from pilot.domain.program import Person, ProgramData, RaidKind
+from pilot.rules.checks import ProgramIndex, run_checks
 from pilot.rules.dates import meeting_local_date, normalize_due
+from pilot.rules.people import PeopleDirectory
 
 DraftPayload = ActionItemDraft | DecisionDraft | RaidDraft | QuestionDraft
 # A draft check: the rules layer's checks for one draft, given the program and what was said.
@@ -109,36 +111,8 @@ class PeopleLookup(Protocol):
     def mentioned_in(self, text: str) -> list[str]: ...
 
 
-class ProgramPeople:
-    """Matches a name as said against id, full name, aliases, e-mail and unique-or-not first names."""
-
-    def __init__(self, people: Sequence[Person]) -> None:
-        self.people = list(people)
-        self._keys: dict[str, list[Person]] = {}
-        for person in self.people:
-            keys = {person.id, person.name, *person.aliases}
-            if person.email:
-                keys |= {person.email, person.email.split("@")[0]}
-            first_names = {person.name.split()[0], *(a.split()[0] for a in person.aliases if a.split())}
-            for key in keys | first_names:
-                bucket = self._keys.setdefault(_norm(key), [])
-                if person not in bucket:
-                    bucket.append(person)
-
-    def match(self, text: str | None) -> list[Person]:
-        if not text:
-            return []
-        key = _norm(re.sub(r"^(?:@|mr\.?|ms\.?|mrs\.?|dr\.?)\s*", "", text.strip(), flags=re.I))
-        return list(self._keys.get(key, []))
-
-    def mentioned_in(self, text: str) -> list[str]:
-        """Names said in a text, longest first so "Alex Rivera" wins over "Alex"."""
-        lowered = f" {_norm(text)} "
-        found: list[str] = []
-        for key in sorted(self._keys, key=len, reverse=True):
-            if len(key) >= 3 and f" {key} " in lowered and not any(key in f for f in found):
-                found.append(key)
-        return found
+# The rules layer's directory is the one place names are matched; kept under this name for callers.
+ProgramPeople = PeopleDirectory
 
 
 def people_lookup(program: ProgramData | None) -> PeopleLookup:
@@ -465,37 +439,18 @@ def extract(
 
 
 def default_checker() -> DraftChecker:
-    """The rules layer's draft checks (`pilot.rules.run_checks`) when that layer is installed."""
-    try:
-        from pilot import rules
-    except ImportError:  # pragma: no cover - the rules layer is part of pilot
-        return _no_checks
-    run_checks = getattr(rules, "run_checks", None)
-    if run_checks is None or not _accepts(run_checks, ("kind", "payload", "program", "context")):
-        return _no_checks  # the lead passes `checker=` explicitly when the rules API differs
-    return _rules_checker(run_checks)
+    """The rules layer's draft checks, with the program index built once per program."""
+    built: dict[int, ProgramIndex] = {}
 
-
-def _accepts(function: Callable[..., object], names: Sequence[str]) -> bool:
-    import inspect
-
-    try:
-        inspect.signature(function).bind(**dict.fromkeys(names))
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _no_checks(*_: object) -> list[Finding]:
-    return []
-
-
-def _rules_checker(run_checks: Callable[..., list[Finding]]) -> DraftChecker:
     def check(
         kind: DraftKind, payload: DraftPayload, program: ProgramData | None, context: DraftContext
     ) -> list[Finding]:
         if program is None:
             return []
-        return list(run_checks(kind=kind, payload=payload, program=program, context=context))
+        index = built.get(id(program))
+        if index is None:
+            built.clear()
+            index = built[id(program)] = ProgramIndex.build(program)
+        return run_checks(kind, payload, index, context, datetime.now(UTC))
 
     return check
