@@ -9,9 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import pilot
-from pilot.api.routes import anomalies, programs, review
+from pilot.api.routes import anomalies, extract, programs, review
 from pilot.domain.errors import PilotError
 from pilot.pipeline.context import Clock, Pilot, open_pilot
+from pilot.pipeline.jobs import JobRunner
 from pilot.settings import Settings
 
 
@@ -24,9 +25,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = context is None
         app.state.pilot = context or open_pilot(settings, actor="api", clock=clock)
+        app.state.runner = JobRunner(app.state.pilot, workers=2)
         try:
             yield
         finally:
+            app.state.runner.shutdown()
             if owned:
                 app.state.pilot.close()
 
@@ -49,4 +52,5 @@ def create_app(
     app.include_router(programs.router)
     app.include_router(anomalies.router)
     app.include_router(review.router)
+    app.include_router(extract.router)
     return app

@@ -12,6 +12,8 @@ COMMAND_MODULES: list[str] = [
     "pilot.cli.anomaly_cmds",
     "pilot.cli.serve_cmds",
     "pilot.cli.eval_cmds",
+    "pilot.cli.extract_cmds",
+    "pilot.cli.review_cmds",
 ]
 
 

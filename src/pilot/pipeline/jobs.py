@@ -95,7 +95,8 @@ class JobRunner:
             row.status = JobStatus.RUNNING.value
             row.started_at = pilot.now()
             row.attempts += 1
-            kind, params = row.kind, dict(row.params)
+            # Handlers learn their own job id and program (to link what they create), not stored twice.
+            kind, params = row.kind, {**dict(row.params), "job_id": job_id, "program_id": row.program_id}
 
         def report(done: int, total: int) -> None:
             with pilot.db.transaction() as s:
