@@ -21,8 +21,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from pilot.chains.llm import ChatMessage, Role
 from pilot.domain.errors import ErrorCode, PilotError
 
-# src/pilot/chains/prompts.py -> repository root / prompts
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[3] / "prompts"
+# Prompt files live in the repository's top-level `prompts/`; the wheel ships them as
+# `pilot/prompts/` (hatch force-include), so an installed pilot finds them next to the package.
+PACKAGED_PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+REPOSITORY_PROMPTS_DIR = Path(__file__).resolve().parents[3] / "prompts"
+PROMPT_DIRS = (PACKAGED_PROMPTS_DIR, REPOSITORY_PROMPTS_DIR)
+DEFAULT_PROMPTS_DIR = REPOSITORY_PROMPTS_DIR
 _SECTION = re.compile(r"^\[(system|user|assistant)\]\s*$", re.M)
 
 
@@ -83,8 +87,10 @@ def parse_prompt(text: str, *, fallback_name: str) -> PromptTemplate:
 
 
 def load_prompt(name: str, prompts_dir: Path | None = None) -> PromptTemplate:
-    """Load ``<prompts_dir>/<name>.j2``, e.g. ``load_prompt("extract/extract")``."""
-    path = (prompts_dir or DEFAULT_PROMPTS_DIR) / f"{name}.j2"
-    if not path.is_file():
-        raise PilotError(ErrorCode.CONFIGURATION, f"prompt file not found: {path}")
+    """Load ``<prompts dir>/<name>.j2``, e.g. ``load_prompt("extract/extract")``."""
+    candidates = [prompts_dir] if prompts_dir else list(PROMPT_DIRS)
+    path = next((d / f"{name}.j2" for d in candidates if (d / f"{name}.j2").is_file()), None)
+    if path is None:
+        where = ", ".join(str(d) for d in candidates)
+        raise PilotError(ErrorCode.CONFIGURATION, f"prompt file {name}.j2 not found in {where}")
     return parse_prompt(path.read_text(encoding="utf-8"), fallback_name=name)
