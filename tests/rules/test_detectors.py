@@ -392,3 +392,32 @@ def test_every_finding_names_records_and_registered_rule_ids() -> None:
     assert all(f.subjects for f in result.findings)
     assert scan(data, SAMPLE_NOW) == result  # pure: same input, same output
     assert LA.key == data.program.timezone
+
+
+@pytest.mark.parametrize(
+    ("quantified", "total", "fires"),
+    [(4, 5, False), (3, 5, True), (0, 1, True), (1, 1, False)],  # 0.80 exactly is on target
+)
+def test_scope_unquantified_at_and_around_the_target(quantified: int, total: int, fires: bool) -> None:
+    crs = [{"id": f"CR-{i}", "title": "Change", "requested_at": at("2026-10-01 09:00"),
+            "impact_days": 2 if i < quantified else None} for i in range(total)]  # fmt: skip
+    result = scan(program(change_requests=crs), NOW)
+    assert ("scope.unquantified" in rule_ids(result)) is fires
+    assert kpi(result, "scope_change_rate").value == 0  # all requested outside the period
+
+
+@pytest.mark.parametrize(
+    ("on_time", "late", "fires"),
+    [(9, 1, False), (8, 1, True), (0, 0, False)],  # 0.90 exactly is on target; nothing due is no data
+)
+def test_corrective_closure_rate_at_and_around_the_target(on_time: int, late: int, fires: bool) -> None:
+    cas = [
+        {"id": f"CA-{i}", "title": "Fix", "due": "2026-11-10", "done_on": "2026-11-10"}
+        for i in range(on_time)
+    ]
+    cas += [
+        {"id": f"CL-{i}", "title": "Fix", "due": "2026-11-10", "done_on": "2026-11-11"} for i in range(late)
+    ]
+    result = scan(program(corrective_actions=cas), NOW)
+    assert ("corrective.closure_rate" in rule_ids(result)) is fires
+    assert "corrective.overdue" not in rule_ids(result)  # late but done is not overdue
