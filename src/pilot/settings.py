@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     pagerduty_api_url: str = "https://api.pagerduty.com"
     slack_webhook_url: SecretStr | None = None
 
+    # Largest transcript or notes file accepted (bytes); larger input is refused before parsing.
+    max_transcript_bytes: int = 20 * 1024 * 1024
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -34,7 +34,7 @@ def print_drafts(drafts: list[Draft]) -> None:
         what = payload.get("task") or payload.get("what") or payload.get("title") or payload.get("question")
         owner = payload.get("owner_id") or payload.get("decided_by_id") or payload.get("owner_text") or "-"
         findings = "\n".join(
-            f"[{_SEVERITY_STYLE.get(f.severity.value, '')}]{f.severity.value}[/] {f.rule_id}: {f.message}"
+            f"[{_SEVERITY_STYLE.get(f.severity.value, '')}]{f.severity.value}[/] {f.rule_id}"
             for f in draft.findings
         )
         table.add_row(

@@ -8,6 +8,7 @@ program records.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pilot.chains.engine import Extractor
+from pilot.connectors.transcripts import parse_transcript
 from pilot.domain.documents import Document
 from pilot.domain.drafts import DraftContext, DraftKind
 from pilot.domain.errors import ErrorCode, PilotError
@@ -53,12 +55,21 @@ class ExtractionSubmission(BaseModel):
     job: Job
 
 
-def parse_transcript_bytes(
-    data: bytes, filename: str, program_id: str, meeting_date: date | None
-) -> Document:
-    from pilot.connectors.transcripts import parse_transcript
+def transcript_parser(settings: Settings) -> TranscriptParser:
+    """The connectors' parser with the size limit from settings. Uploads are identified by name
+    and content, so uploading the same file twice is one document."""
 
-    return parse_transcript(data, filename=filename, program_id=program_id, meeting_date=meeting_date)
+    def parse(data: bytes, filename: str, program_id: str, meeting_date: date | None) -> Document:
+        return parse_transcript(
+            data,
+            filename=filename,
+            program_id=program_id,
+            meeting_date=meeting_date,
+            external_id=f"{filename}#{hashlib.sha256(data).hexdigest()[:12]}",
+            max_bytes=settings.max_transcript_bytes,
+        )
+
+    return parse
 
 
 def default_engine(settings: Settings) -> Extractor:
@@ -92,12 +103,12 @@ def store_transcript(
     filename: str,
     *,
     meeting_date: date | None = None,
-    parser: TranscriptParser = parse_transcript_bytes,
+    parser: TranscriptParser | None = None,
 ) -> StoredTranscript:
     """Parse and store a transcript; bad input is a clear error and nothing is stored."""
     with pilot.db.transaction() as session:
         load_program(session, program_id)  # 404 before any parsing work
-    document = parser(data, filename, program_id, meeting_date)
+    document = (parser or transcript_parser(pilot.settings))(data, filename, program_id, meeting_date)
     if not document.text.strip():
         raise PilotError(ErrorCode.INVALID_INPUT, f"{filename}: the transcript has no text")
     with pilot.db.transaction() as session:
@@ -121,7 +132,7 @@ def submit_extraction(
     filename: str,
     *,
     meeting_date: date | None = None,
-    parser: TranscriptParser = parse_transcript_bytes,
+    parser: TranscriptParser | None = None,
 ) -> ExtractionSubmission:
     stored = store_transcript(pilot, program_id, data, filename, meeting_date=meeting_date, parser=parser)
     params = {
