@@ -1,0 +1,127 @@
+"""HTTP for connectors and write-back: timeouts, retries with backoff, and errors people can act on.
+
+429 waits for Retry-After (seconds or an HTTP date, capped); 5xx and network errors back off
+exponentially; 401/403 are a credentials error at once (retrying would not help); credentials
+travel in headers and never appear in an error message or log line.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from pilot.domain.errors import ErrorCode, PilotError
+
+Sleep = Callable[[float], None]
+MAX_RETRY_AFTER_S = 120.0
+
+
+class HttpClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        source: str,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        timeout_s: float = 30.0,
+        max_retries: int = 4,
+        backoff_s: float = 1.0,
+        sleep: Sleep = time.sleep,
+        credentials_hint: str = "",
+    ) -> None:
+        self.source = source
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.sleep = sleep
+        self.credentials_hint = credentials_hint
+        self.sleeps: list[float] = []
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=dict(headers or {}), auth=auth, timeout=timeout_s
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(method, url, **kwargs)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if attempt >= self.max_retries:
+                    raise PilotError(
+                        ErrorCode.UPSTREAM_UNAVAILABLE,
+                        f"{self.source}: {type(exc).__name__} after {attempt + 1} attempts",
+                    ) from exc
+                self._wait(self.backoff_s * 2**attempt)
+                attempt += 1
+                continue
+            status = response.status_code
+            if status < 400:
+                return response
+            if status in (401, 403):
+                raise PilotError(
+                    ErrorCode.CREDENTIALS,
+                    f"{self.source}: the credentials were rejected (HTTP {status}); they may have expired"
+                    + (f" - check {self.credentials_hint}" if self.credentials_hint else ""),
+                )
+            if status == 404:
+                raise PilotError(
+                    ErrorCode.NOT_FOUND, f"{self.source}: {method} {response.url.path} not found"
+                )
+            retryable = status == 429 or status >= 500
+            if not retryable or attempt >= self.max_retries:
+                code = ErrorCode.UPSTREAM_RATE_LIMITED if status == 429 else ErrorCode.UPSTREAM_UNAVAILABLE
+                if not retryable:
+                    code = ErrorCode.INVALID_INPUT
+                raise PilotError(
+                    code,
+                    f"{self.source}: HTTP {status} from {method} {response.url.path}"
+                    + (f" after {attempt + 1} attempts" if retryable else f": {response.text[:300]}"),
+                )
+            delay = retry_after(response) if status == 429 else None
+            self._wait(delay if delay is not None else self.backoff_s * 2**attempt)
+            attempt += 1
+
+    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> tuple[Any, httpx.Response]:
+        response = self.request("GET", url, params=params)
+        return _json(response, self.source), response
+
+    def post_json(self, url: str, body: Any) -> tuple[Any, httpx.Response]:
+        response = self.request("POST", url, json=body)
+        return (_json(response, self.source) if response.content else None), response
+
+    def _wait(self, seconds: float) -> None:
+        seconds = max(0.0, min(seconds, MAX_RETRY_AFTER_S))
+        self.sleeps.append(seconds)
+        self.sleep(seconds)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _json(response: httpx.Response, source: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise PilotError(
+            ErrorCode.UPSTREAM_INVALID_OUTPUT, f"{source}: the response to {response.url.path} is not JSON"
+        ) from exc

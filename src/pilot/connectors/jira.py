@@ -1,0 +1,254 @@
+"""Jira Cloud: REST API v3 JQL search (token pagination), incremental by `updated`, census by key;
+and the CSV export. Issue links "blocks" / "is blocked by" are kept as dependency candidates."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pilot.connectors.base import PullBatch, failure, register_source
+from pilot.connectors.http import HttpClient, Sleep
+from pilot.domain.documents import Document, DocumentKind
+from pilot.domain.errors import ErrorCode, PilotError
+from pilot.settings import Settings
+
+FIELDS = ["summary", "description", "status", "assignee", "reporter", "duedate", "priority", "labels",
+          "parent", "issuelinks", "issuetype", "updated", "created", "resolutiondate"]  # fmt: skip
+SEARCH = "/rest/api/3/search/jql"
+PAGE_SIZE = 100
+
+
+@register_source("jira")
+def jira_from_settings(settings: Settings) -> JiraConnector:
+    if not (settings.jira_url and settings.jira_email and settings.jira_api_token):
+        raise PilotError(
+            ErrorCode.CONFIGURATION, "Jira needs PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"
+        )
+    return JiraConnector(settings.jira_url, settings.jira_email, settings.jira_api_token.get_secret_value(),
+                         jql=settings.jira_jql or "order by updated")  # fmt: skip
+
+
+class JiraConnector:
+    source = "jira"
+
+    def __init__(
+        self, base_url: str, email: str, token: str, *, jql: str, sleep: Sleep | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.jql = jql
+        kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
+        self.http = HttpClient(self.base_url, source="jira", auth=(email, token), headers={"Accept": "application/json"},
+                               credentials_hint="PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN", **kwargs)  # fmt: skip
+
+    def _query(self, since: str | None) -> str:
+        base = self.jql.strip()
+        order = ""
+        lowered = base.lower()
+        if "order by" in lowered:
+            position = lowered.index("order by")
+            base, order = base[:position].strip(), base[position:]
+        if since:
+            # JQL compares minutes in the user's zone; the overlap is harmless since upserts are idempotent.
+            stamp = datetime.fromisoformat(since).strftime("%Y-%m-%d %H:%M")
+            base = f'({base}) AND updated >= "{stamp}"' if base else f'updated >= "{stamp}"'
+        return f"{base} ORDER BY updated ASC" if since or not order else f"{base} {order}".strip()
+
+    def _pages(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"jql": jql, "fields": ",".join(fields), "maxResults": PAGE_SIZE}
+            if token:
+                params["nextPageToken"] = token
+            page, _ = self.http.get_json(SEARCH, params)
+            yield page
+            token = page.get("nextPageToken")
+            if page.get("isLast", token is None) or not token:
+                return
+
+    def pull(self, program_id: str, cursor: str | None) -> Iterator[PullBatch]:
+        latest = cursor
+        for page in self._pages(self._query(cursor), FIELDS):
+            batch = PullBatch()
+            for raw in page.get("issues", []):
+                try:
+                    doc = issue_document(raw, program_id, self.base_url)
+                except (KeyError, TypeError, ValueError) as exc:
+                    batch.failures.append(
+                        failure("jira", raw.get("key") if isinstance(raw, dict) else None, exc, raw)
+                    )
+                    continue
+                batch.documents.append(doc)
+                if doc.updated_at and (latest is None or doc.updated_at.isoformat() > latest):
+                    latest = doc.updated_at.isoformat()
+            batch.cursor = latest
+            yield batch
+
+    def census(self, program_id: str) -> set[str]:
+        base = self.jql.split("order by")[0].split("ORDER BY")[0].strip()
+        return {
+            raw["key"]
+            for page in self._pages(base or "order by key", ["key"])
+            for raw in page.get("issues", [])
+        }
+
+
+def adf_text(node: Any) -> str:
+    """Atlassian Document Format -> plain text with paragraphs and list bullets."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node
+    kind = node.get("type")
+    attrs = node.get("attrs") or {}
+    if kind == "text":
+        return str(node.get("text", ""))
+    if kind == "hardBreak":
+        return "\n"
+    if kind in ("mention", "emoji", "status", "date", "inlineCard"):
+        return str(
+            attrs.get("text") or attrs.get("shortName") or attrs.get("url") or attrs.get("timestamp") or ""
+        )
+    inner = "".join(adf_text(child) for child in node.get("content") or [])
+    if kind == "listItem":
+        return f"- {inner.strip()}\n"
+    if kind in ("paragraph", "heading", "codeBlock", "blockquote", "rule"):
+        return f"{inner.strip()}\n"
+    return inner
+
+
+def issue_document(raw: dict[str, Any], program_id: str, base_url: str) -> Document:
+    fields = raw["fields"]
+    key = raw["key"]
+    blocks, blocked_by = [], []
+    for link in fields.get("issuelinks") or []:
+        if (link.get("type") or {}).get("name", "").lower() != "blocks":
+            continue
+        if "outwardIssue" in link:
+            blocks.append(link["outwardIssue"]["key"])
+        if "inwardIssue" in link:
+            blocked_by.append(link["inwardIssue"]["key"])
+    assignee = fields.get("assignee") or {}
+    parent = (fields.get("parent") or {}).get("key")
+    description = adf_text(fields.get("description")).strip()
+    meta: dict[str, Any] = {
+        "status": (fields.get("status") or {}).get("name"),
+        "assignee": assignee.get("displayName"),
+        "assignee_email": assignee.get("emailAddress"),
+        "due": fields.get("duedate"),
+        "priority": (fields.get("priority") or {}).get("name"),
+        "labels": [str(label) for label in fields.get("labels") or []],
+        "parent": parent,
+        "issue_type": (fields.get("issuetype") or {}).get("name"),
+        "blocks": blocks,
+        "blocked_by": blocked_by,
+    }
+    return ticket_document("jira", key, program_id, fields.get("summary") or "", description, meta,
+                           url=f"{base_url}/browse/{key}", created=fields.get("created"),
+                           updated=fields.get("updated"))  # fmt: skip
+
+
+def ticket_document(
+    source: str,
+    key: str,
+    program_id: str,
+    title: str,
+    description: str,
+    meta: dict[str, Any],
+    *,
+    url: str | None,
+    created: str | None,
+    updated: str | None,
+    kind: DocumentKind = DocumentKind.TICKET,
+) -> Document:
+    lines = [f"{key}: {title}"]
+    for label, value in meta.items():
+        if value not in (None, "", []):
+            lines.append(
+                f"{label.replace('_', ' ').capitalize()}: {', '.join(value) if isinstance(value, list) else value}"
+            )
+    text = "\n".join(lines) + (f"\n\n{description}" if description else "")
+    return Document(
+        program_id=program_id, source=source, external_id=key, kind=kind, title=title, text=text, url=url,
+        author=meta.get("assignee"), created_at=parse_time(created), updated_at=parse_time(updated),
+        metadata={k: v for k, v in meta.items() if v is not None},
+    )  # fmt: skip
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    text = value.replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":  # Jira's -0800
+        text = f"{text[:-2]}:{text[-2:]}"
+    return datetime.fromisoformat(text)
+
+
+def import_jira_csv(data: str, program_id: str, base_url: str = "") -> PullBatch:
+    """A Jira "Export CSV (all fields)" file: repeated columns (Labels, links) are collected."""
+    rows = list(csv.reader(io.StringIO(data.lstrip("\ufeff"))))
+    if not rows or "Issue key" not in rows[0]:
+        raise PilotError(
+            ErrorCode.INVALID_INPUT, "not a Jira CSV export: no 'Issue key' column in the header"
+        )
+    header = rows[0]
+    batch = PullBatch()
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values: dict[str, list[str]] = {}
+        for name, cell in zip(header, row, strict=False):
+            if cell.strip():
+                values.setdefault(name, []).append(cell.strip())
+        key = _first(values, "Issue key")
+        try:
+            if key is None:
+                raise ValueError("row has no issue key")
+            meta: dict[str, Any] = {
+                "status": _first(values, "Status"), "assignee": _first(values, "Assignee"),
+                "due": _csv_date(_first(values, "Due date")), "priority": _first(values, "Priority"),
+                "labels": values.get("Labels", []), "parent": _first(values, "Parent key") or _first(values, "Parent"),
+                "issue_type": _first(values, "Issue Type"),
+                "blocks": values.get("Outward issue link (Blocks)", []),
+                "blocked_by": values.get("Inward issue link (Blocks)", []),
+            }  # fmt: skip
+            batch.documents.append(
+                ticket_document(
+                    "jira",
+                    key,
+                    program_id,
+                    _first(values, "Summary") or "",
+                    _first(values, "Description") or "",
+                    meta,
+                    url=f"{base_url.rstrip('/')}/browse/{key}" if base_url else None,
+                    created=_csv_time(_first(values, "Created")),
+                    updated=_csv_time(_first(values, "Updated")),
+                )  # fmt: skip
+            )
+        except (ValueError, KeyError) as exc:
+            batch.failures.append(failure("jira", key, f"CSV line {number}: {exc}", ",".join(row)))
+    return batch
+
+
+def _first(values: dict[str, list[str]], name: str) -> str | None:
+    found = values.get(name)
+    return found[0] if found else None
+
+
+def _csv_time(value: str | None) -> str | None:
+    if not value:
+        return None
+    return datetime.strptime(value, "%d/%b/%y %I:%M %p").isoformat()
+
+
+def _csv_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    for fmt in ("%d/%b/%y", "%d/%b/%y %I:%M %p", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"unreadable due date {value!r}")
