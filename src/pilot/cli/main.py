@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "pilot.cli.eval_cmds",
     "pilot.cli.extract_cmds",
     "pilot.cli.review_cmds",
+    "pilot.cli.ingest_cmds",
 ]
 
 

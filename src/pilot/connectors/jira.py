@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pilot.connectors.base import PullBatch, failure, register_source
@@ -183,7 +183,8 @@ def parse_time(value: str | None) -> datetime | None:
     text = value.replace("Z", "+00:00")
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":  # Jira's -0800
         text = f"{text[:-2]}:{text[-2:]}"
-    return datetime.fromisoformat(text)
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def import_jira_csv(data: str, program_id: str, base_url: str = "") -> PullBatch:
@@ -240,7 +241,8 @@ def _first(values: dict[str, list[str]], name: str) -> str | None:
 def _csv_time(value: str | None) -> str | None:
     if not value:
         return None
-    return datetime.strptime(value, "%d/%b/%y %I:%M %p").isoformat()
+    # The export writes times in the exporting user's zone without saying which; read them as UTC.
+    return datetime.strptime(value, "%d/%b/%y %I:%M %p").replace(tzinfo=UTC).isoformat()
 
 
 def _csv_date(value: str | None) -> str | None:
