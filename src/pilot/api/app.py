@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import pilot
-from pilot.api.routes import anomalies, extract, programs, review
+from pilot.api.routes import anomalies, documents, extract, programs, review
 from pilot.domain.errors import PilotError
 from pilot.pipeline.context import Clock, Pilot, open_pilot
 from pilot.pipeline.jobs import JobRunner
@@ -53,4 +53,5 @@ def create_app(
     app.include_router(anomalies.router)
     app.include_router(review.router)
     app.include_router(extract.router)
+    app.include_router(documents.router)
     return app
