@@ -53,7 +53,6 @@ def test_jira_pages_through_next_page_token_and_saves_the_cursor(
         assert state is not None and state.cursor["value"] == report.cursor
     newest = max(parse_time(i["fields"]["updated"]) for i in first["issues"] + second["issues"])  # type: ignore[type-var]
     assert report.cursor == newest.isoformat()
-    )
     ticket = fake_index.documents["jira:PAY-1440"]
     assert ticket.metadata["assignee"] == "Omar Farouk" and ticket.metadata["parent"] == "PAY-1100"
     assert "Drain in-flight authorizations" in ticket.text  # ADF description flattened
