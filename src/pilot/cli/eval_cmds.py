@@ -7,7 +7,7 @@ import importlib
 import typer
 
 # Modules that add `pilot eval <suite>`; each defines `register(eval_app: typer.Typer) -> None`.
-EVAL_MODULES: list[str] = ["pilot.cli.eval_extraction"]
+EVAL_MODULES: list[str] = ["pilot.cli.eval_extraction", "pilot.cli.eval_retrieval"]
 
 
 def register(app: typer.Typer) -> None:
