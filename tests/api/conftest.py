@@ -20,6 +20,7 @@ from pilot.pipeline.programs import import_program_bytes
 from pilot.settings import Settings
 from pilot.store.drafts import add_draft
 from pilot.store.findings import reconcile
+from pilot.store.jobs import create_job
 from tests.store.program_factory import SMALL_PROGRAM
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
@@ -34,6 +35,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     draft_ids: dict[str, str] = field(default_factory=dict)
     finding_ids: dict[str, int] = field(default_factory=dict)
+    job_ids: dict[str, str] = field(default_factory=dict)
 
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"} if who in self.tokens else {}
@@ -81,6 +83,12 @@ def build_world(tmp_path: Path) -> World:
             from pilot.store.findings import list_findings
 
             world.finding_ids[program_id] = list_findings(s, program_id)[0].id
+            # A failed extraction job (its document is gone), so retry is allowed and fails again.
+            job = create_job(
+                s, kind="extract", program_id=program_id, params={"document_id": 999999}, now=NOW
+            )
+            job.status = "failed"
+            world.job_ids[program_id] = job.id
     return world
 
 
