@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 import pilot
 from pilot.api.routes import anomalies, documents, extract, programs, review
@@ -14,6 +16,7 @@ from pilot.domain.errors import PilotError
 from pilot.pipeline.context import Clock, Pilot, open_pilot
 from pilot.pipeline.jobs import JobRunner
 from pilot.settings import Settings
+from pilot.web import pages as web_pages
 
 
 def create_app(
@@ -54,4 +57,8 @@ def create_app(
     app.include_router(review.router)
     app.include_router(extract.router)
     app.include_router(documents.router)
+    app.include_router(web_pages.router)
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(web_pages.__file__).parent / "static")), name="static"
+    )
     return app

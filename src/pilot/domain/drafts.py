@@ -123,3 +123,5 @@ class Draft(Strict):
     provenance: Provenance
     created_at: datetime
     meeting_date: date | None = None
+    source_document_id: int | None = None  # the stored document it was drafted from
+    job_id: str | None = None

@@ -27,6 +27,8 @@ def to_draft(row: DraftRow) -> Draft:
         provenance=Provenance.model_validate(row.provenance),
         created_at=row.created_at,
         meeting_date=row.meeting_date,
+        source_document_id=row.source_document_id,
+        job_id=row.job_id,
     )
 
 

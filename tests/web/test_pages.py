@@ -1,0 +1,157 @@
+"""The web pages through the app: login, every page per role, forms with CSRF, approve from the
+queue, paste a transcript and see drafts, and the same 404/403 rules as the API."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pilot.api.app import create_app
+from pilot.domain.auth import Role
+from pilot.pipeline import extract as extraction
+from pilot.pipeline.access import issue_token
+from pilot.pipeline.anomalies import scan_program
+from pilot.pipeline.context import Pilot, fixed_clock, open_pilot
+from pilot.pipeline.programs import import_program_bytes, import_program_file
+from pilot.sample import SAMPLE_NOW, SAMPLE_PROGRAM_ID, sample_program_path
+from pilot.settings import Settings
+from tests.store.program_factory import SMALL_PROGRAM
+
+P = SAMPLE_PROGRAM_ID
+MEETING = "Priya: Marcus, can you finish the refund backfill by Friday?\nMarcus: Yes, I'll finish the refund backfill by Friday.\n"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[TestClient, Pilot, dict[str, str]]]:
+    from pilot.chains.offline import OfflineExtractor
+
+    extraction.use_engine(lambda _s: OfflineExtractor())  # cue phrases only: fast
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'web.db'}")
+    pilot = open_pilot(settings, actor="setup", clock=fixed_clock(SAMPLE_NOW))
+    import_program_file(pilot, sample_program_path())
+    import_program_bytes(pilot, SMALL_PROGRAM.encode(), source="small.yaml")
+    scan_program(pilot, P)
+    tokens = {r.value: issue_token(pilot, user_id=f"{r.value}-user", role=r, program_id=P) for r in Role}
+    client = TestClient(create_app(context=pilot), follow_redirects=False)
+    with client:
+        yield client, pilot, tokens
+    extraction.use_engine(None)
+    pilot.close()
+
+
+def login(client: TestClient, token: str) -> str:
+    response = client.post("/login", data={"token": token, "next": "/"})
+    assert response.status_code == 303 and "pilot_session" in response.headers["set-cookie"]
+    assert (
+        "HttpOnly" in response.headers["set-cookie"] and "SameSite=strict" in response.headers["set-cookie"]
+    )
+    page = client.get("/").text
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(f"/p/{P}/anomalies").text)
+    assert "Payments platform migration" in page
+    return match.group(1) if match else ""
+
+
+def extract_via_page(client: TestClient, csrf: str) -> str:
+    response = client.post(
+        f"/p/{P}/transcripts", data={"text": MEETING, "meeting_date": "2026-11-16", "csrf": csrf}
+    )
+    assert response.status_code == 303
+    job_url = response.headers["location"]
+    fragment = ""
+    for _ in range(200):
+        fragment = client.get(job_url, headers={"HX-Request": "true"}).text
+        if "succeeded" in fragment or "failed" in fragment:
+            break
+        time.sleep(0.05)
+    return fragment
+
+
+def test_pages_need_a_session_and_bad_tokens_are_refused(site) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = site
+    response = client.get(f"/p/{P}/anomalies")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert client.post("/login", data={"token": "plt_nope"}).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/", f"/p/{P}/anomalies", f"/p/{P}/review", f"/p/{P}/ask?q=PCI+segmentation",
+                                  f"/p/{P}/audit", "/static/htmx-2.0.11.min.js"])  # fmt: skip
+def test_a_viewer_can_read_every_page(site, path: str) -> None:  # type: ignore[no-untyped-def]
+    client, _, tokens = site
+    login(client, tokens["viewer"])
+    response = client.get(path)
+    assert response.status_code == 200, response.text[:500]
+
+
+def test_anomalies_page_shows_findings_kpis_and_trend_charts(site) -> None:  # type: ignore[no-untyped-def]
+    client, _, tokens = site
+    login(client, tokens["editor"])
+    html = client.get(f"/p/{P}/anomalies").text
+    assert "incident.sev1_release" in html and "Milestone on-time rate" in html and "<svg" in html
+    assert "Acknowledge" in html  # an editor triages
+
+
+def test_another_program_is_not_found_and_the_viewer_cannot_triage(site) -> None:  # type: ignore[no-untyped-def]
+    client, _, tokens = site
+    csrf = login(client, tokens["viewer"])
+    assert client.get("/p/checkout-v2/anomalies").status_code == 404
+    html = client.get(f"/p/{P}/anomalies").text
+    assert "Acknowledge" not in html
+    finding = re.search(r'id="finding-(\d+)"', html)
+    assert finding
+    forged = client.post(
+        f"/p/{P}/findings/{finding.group(1)}", data={"state": "resolved", "reason": "x", "csrf": csrf}
+    )
+    assert forged.status_code == 403
+
+
+def test_paste_a_transcript_drafts_arrive_an_approver_approves_and_it_is_audited(site) -> None:  # type: ignore[no-untyped-def]
+    client, pilot, tokens = site
+    csrf = login(client, tokens["editor"])
+    assert (
+        client.post(f"/p/{P}/transcripts", data={"text": MEETING, "meeting_date": "2026-11-16"}).status_code
+        == 403
+    )
+    response = client.post(
+        f"/p/{P}/transcripts", data={"text": MEETING, "meeting_date": "2026-11-16", "csrf": csrf}
+    )
+    assert response.status_code == 303
+    job_url = response.headers["location"]
+    for _ in range(100):
+        fragment = client.get(job_url, headers={"HX-Request": "true"}).text
+        if "succeeded" in fragment or "failed" in fragment:
+            break
+        time.sleep(0.1)
+    assert "succeeded" in fragment and "refund backfill" in fragment
+    csrf = login(client, tokens["approver"])
+    queue = client.get(f"/p/{P}/review").text
+    draft_id = re.search(r'id="draft-([0-9a-f-]{36})"', queue)
+    assert draft_id and "Approve" in queue
+    approved = client.post(
+        f"/p/{P}/drafts/{draft_id.group(1)}/approve", data={"csrf": csrf, "reason": "checked"}
+    )
+    assert approved.status_code == 303
+    assert draft_id.group(1) in client.get(f"/p/{P}/review?status=approved").text
+    assert "draft.approve" in client.get(f"/p/{P}/audit").text
+
+
+def test_a_viewer_sees_no_approve_button_and_a_forged_approval_is_forbidden(site) -> None:  # type: ignore[no-untyped-def]
+    client, _, tokens = site
+    assert "succeeded" in extract_via_page(client, login(client, tokens["editor"]))
+    csrf = login(client, tokens["viewer"])
+    queue = client.get(f"/p/{P}/review").text
+    draft_id = re.search(r'id="draft-([0-9a-f-]{36})"', queue)
+    assert draft_id and 'class="approve"' not in queue and "Approve all" not in queue
+    assert client.post(f"/p/{P}/drafts/{draft_id.group(1)}/approve", data={"csrf": csrf}).status_code == 403
+
+
+def test_audit_verify_is_for_admins(site) -> None:  # type: ignore[no-untyped-def]
+    client, _, tokens = site
+    login(client, tokens["viewer"])
+    assert client.get(f"/p/{P}/audit?verify=true").status_code == 403
+    login(client, tokens["admin"])
+    assert "Chain intact" in client.get(f"/p/{P}/audit?verify=true").text
