@@ -188,7 +188,28 @@ def run_extraction_job(pilot: Pilot, params: dict[str, Any], progress: Progress)
             details={"failures": [f.model_dump(mode="json") for f in result.failures]},
         )
     draft_ids = _queue_drafts(pilot, document.program_id, document_id, result, params.get("job_id"))
-    return summary(result, draft_ids)
+    outcome = summary(result, draft_ids)
+    outcome["indexed_chunks"] = _index_transcript(pilot, document.program_id)
+    return outcome
+
+
+def _index_transcript(pilot: Pilot, program_id: str) -> int:
+    """Make the transcript searchable for the ask job; a failure here is recorded on the document
+    (and retried by the next ingest), never a failed extraction."""
+    from pilot.pipeline.ingest import IngestReport, index_pending
+
+    report = IngestReport(program_id=program_id, source="upload")
+    index_pending(pilot, program_id, _index_factory(pilot.settings), report)
+    return report.indexed_chunks
+
+
+def _default_index(settings: Settings) -> Any:
+    from pilot.index import open_index
+
+    return open_index(settings)
+
+
+_index_factory: Callable[[Settings], Any] = _default_index
 
 
 def _queue_drafts(
