@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck unit install clean bench eval
+.PHONY: demo test lint typecheck unit install clean bench eval fuzz
 
 $(STAMP): pyproject.toml requirements.txt constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,6 +31,10 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Schemathesis: >= 1000 generated requests against the OpenAPI schema, no 5xx allowed.
+fuzz: $(STAMP)
+	$(BIN)/pytest -q -m fuzz tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/rules_bench.py
