@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
     jira_jql: str | None = None
+    jira_project_key: str | None = None  # where approved action items are created
+    jira_issue_type: str = "Task"
     github_repo: str | None = None  # owner/name
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"

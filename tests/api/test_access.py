@@ -55,7 +55,12 @@ ENDPOINTS: list[tuple[str, str, Any, Role]] = [
     ("GET", "/programs/{p}/search?q=vendor", None, Role.VIEWER),
 ]
 # Endpoints under /programs/{id} that need no row above: they call out to a configured source.
-NOT_IN_MATRIX = {("POST", "/programs/{program_id}/sync/{source}")}
+NOT_IN_MATRIX = {
+    ("POST", "/programs/{program_id}/sync/{source}"),
+    ("POST", "/programs/{program_id}/drafts/{d}/push"),
+    ("POST", "/programs/{program_id}/notify"),
+}
+
 
 CALLERS = [r.value for r in Role]
 
@@ -142,3 +147,25 @@ def test_every_program_endpoint_is_in_the_matrix(world: World) -> None:
     normalized = {(m, p.replace("{draft_id}", "{d}").replace("{finding_id}", "{f}").replace("{job_id}", "{j}"))
                   for m, p in served}  # fmt: skip
     assert normalized - listed - NOT_IN_MATRIX == set()
+
+
+@pytest.mark.parametrize(
+    ("method", "template"),
+    [
+        ("POST", "/programs/{p}/sync/jira"),
+        ("POST", "/programs/{p}/drafts/{d}/push"),
+        ("POST", "/programs/{p}/notify"),
+    ],
+)
+@pytest.mark.parametrize("who", CALLERS)
+def test_integrations_enforce_roles_and_say_when_not_configured(
+    world: World, method: str, template: str, who: str
+) -> None:
+    least = Role.EDITOR if "sync" in template else Role.APPROVER
+    response = _call(world, method, template, None, who, PROGRAM)
+    if not Role(who).allows(least):
+        assert response.status_code == 403
+    else:  # nothing is configured in tests; the draft is pending, so push is a conflict first
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] in ("not_configured", "conflict")
+    assert _call(world, method, template, None, "outsider", PROGRAM).status_code == 404

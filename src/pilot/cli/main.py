@@ -15,6 +15,7 @@ COMMAND_MODULES: list[str] = [
     "pilot.cli.extract_cmds",
     "pilot.cli.review_cmds",
     "pilot.cli.ingest_cmds",
+    "pilot.cli.writeback_cmds",
 ]
 
 

@@ -18,7 +18,7 @@ from pilot.settings import Settings
 def github_from_settings(settings: Settings) -> GitHubConnector:
     if not (settings.github_repo and settings.github_token):
         raise PilotError(
-            ErrorCode.CONFIGURATION, "GitHub needs PILOT_GITHUB_REPO (owner/name) and PILOT_GITHUB_TOKEN"
+            ErrorCode.NOT_CONFIGURED, "GitHub needs PILOT_GITHUB_REPO (owner/name) and PILOT_GITHUB_TOKEN"
         )
     return GitHubConnector(
         settings.github_repo, settings.github_token.get_secret_value(), api_url=settings.github_api_url

@@ -25,7 +25,7 @@ PAGE_SIZE = 100
 def jira_from_settings(settings: Settings) -> JiraConnector:
     if not (settings.jira_url and settings.jira_email and settings.jira_api_token):
         raise PilotError(
-            ErrorCode.CONFIGURATION, "Jira needs PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"
+            ErrorCode.NOT_CONFIGURED, "Jira needs PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"
         )
     return JiraConnector(settings.jira_url, settings.jira_email, settings.jira_api_token.get_secret_value(),
                          jql=settings.jira_jql or "order by updated")  # fmt: skip

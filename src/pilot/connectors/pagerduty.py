@@ -23,7 +23,7 @@ REREAD = timedelta(days=7)
 @register_source("pagerduty")
 def pagerduty_from_settings(settings: Settings) -> PagerDutyConnector:
     if not settings.pagerduty_token:
-        raise PilotError(ErrorCode.CONFIGURATION, "PagerDuty needs PILOT_PAGERDUTY_TOKEN")
+        raise PilotError(ErrorCode.NOT_CONFIGURED, "PagerDuty needs PILOT_PAGERDUTY_TOKEN")
     return PagerDutyConnector(settings.pagerduty_token.get_secret_value(), api_url=settings.pagerduty_api_url)
 
 

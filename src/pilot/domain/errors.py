@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     UNAUTHENTICATED = "unauthenticated"
     CONFIGURATION = "configuration"
+    NOT_CONFIGURED = "not_configured"  # an optional integration (Jira, GitHub, Slack, ...) is not set up
     CREDENTIALS = "credentials"
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
     UPSTREAM_RATE_LIMITED = "upstream_rate_limited"
@@ -51,6 +52,7 @@ _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.CONFIGURATION: 500,
+    ErrorCode.NOT_CONFIGURED: 409,
     ErrorCode.CREDENTIALS: 502,
     ErrorCode.UPSTREAM_UNAVAILABLE: 503,
     ErrorCode.UPSTREAM_RATE_LIMITED: 503,
@@ -67,6 +69,7 @@ _ACTOR: dict[ErrorCode, Actor] = {
     ErrorCode.FORBIDDEN: Actor.USER,
     ErrorCode.UNAUTHENTICATED: Actor.USER,
     ErrorCode.CONFIGURATION: Actor.OPERATOR,
+    ErrorCode.NOT_CONFIGURED: Actor.OPERATOR,
     ErrorCode.CREDENTIALS: Actor.OPERATOR,
     ErrorCode.UPSTREAM_UNAVAILABLE: Actor.UPSTREAM,
     ErrorCode.UPSTREAM_RATE_LIMITED: Actor.UPSTREAM,

@@ -1,0 +1,41 @@
+"""`pilot push DRAFT --to jira|github` and `pilot notify`: approved work out to the team's tools."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import typer
+
+from pilot.cli.common import console, emit_json, handle_errors, pilot_session
+from pilot.cli.review_cmds import resolve_draft_id
+from pilot.pipeline.writeback import notify_findings, push_approved
+
+ProgramOpt = Annotated[str, typer.Option("--program", "-p", help="Program id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("push")
+    @handle_errors
+    def push_cmd(
+        draft: Annotated[str, typer.Argument(help="An approved action-item draft (id or unique prefix).")],
+        program: ProgramOpt,
+        to: Annotated[Literal["jira", "github"], typer.Option("--to", help="jira or github")] = "jira",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Create the Jira or GitHub issue for an approved action item (once; a repeat returns the link)."""
+        with pilot_session() as ctx:
+            result = push_approved(ctx, program, resolve_draft_id(ctx, program, draft), to)
+        if as_json:
+            emit_json(result)
+        else:
+            verb = "created" if result.created else "already linked"
+            console.print(f"{verb}: {result.external_id} {result.url or ''}", highlight=False)
+
+    @app.command("notify")
+    @handle_errors
+    def notify_cmd(program: ProgramOpt, as_json: JsonOpt = False) -> None:
+        """Post new findings of severity warning or above to the Slack webhook, once each."""
+        with pilot_session() as ctx:
+            result = notify_findings(ctx, program)
+        emit_json(result) if as_json else console.print(f"notified {result.notified} findings")

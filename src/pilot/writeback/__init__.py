@@ -1,0 +1,1 @@
+"""Write-back: approved records out to the tools teams work in (Jira, GitHub, Slack, e-mail)."""
