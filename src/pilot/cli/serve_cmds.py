@@ -58,8 +58,18 @@ def register(app: typer.Typer) -> None:
             print_findings(result.scan.findings)
             print_kpis(result.scan.kpis)
             console.print(
-                f"{len(result.scan.findings)} findings, {len(result.scan.kpis)} KPIs. "
-                f"Data directory: {ctx.settings.data_dir.resolve()}"
+                f"{len(result.scan.findings)} findings, {len(result.scan.kpis)} KPIs; "
+                f"{result.documents_indexed} documents searchable; {result.drafts_waiting} drafts in the review queue. "
+                f"Data directory: {ctx.settings.data_dir.resolve()}",
+                highlight=False,
+            )
+            console.rule("Log in")
+            console.print(
+                f"Admin token for {result.program_id} (shown once): [bold]{result.admin_token}[/]\n"
+                f"Web: http://{host}:{port}/login   API: curl -H 'Authorization: Bearer {result.admin_token}' "
+                f"http://{host}:{port}/programs/{result.program_id}/anomalies",
+                highlight=False,
+                soft_wrap=True,
             )
         if serve:
             console.print(f"Serving on http://{host}:{port} (API docs at /docs). Ctrl+C to stop.")

@@ -1,13 +1,19 @@
-"""The demo job: the bundled sample program loaded and scanned, as a new user first sees pilot."""
+"""The demo job: the bundled sample program loaded and scanned, its meeting notes, tickets and
+incidents ingested and searchable, one meeting's drafts waiting in the review queue, and an admin
+token to log in with: what a new user first sees of pilot."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
+from pilot.domain.auth import Role
+from pilot.pipeline.access import issue_token
 from pilot.pipeline.anomalies import ScanReport, scan_program
 from pilot.pipeline.context import Pilot
 from pilot.pipeline.programs import get_program, import_program_file
-from pilot.sample import sample_program_path
+from pilot.sample import incidents_dir, sample_program_path, tickets_dir, transcripts_dir
+
+DEMO_MEETING = "2026-11-16-cutover-sync.vtt"
 
 
 class DemoResult(BaseModel):
@@ -15,9 +21,12 @@ class DemoResult(BaseModel):
     program_name: str
     record_counts: dict[str, int]
     scan: ScanReport
+    documents_indexed: int = 0
+    drafts_waiting: int = 0
+    admin_token: str | None = None
 
 
-def run_demo(pilot: Pilot) -> DemoResult:
+def run_demo(pilot: Pilot, *, ingest: bool = True) -> DemoResult:
     summary = import_program_file(pilot, sample_program_path())
     data = get_program(pilot, summary.program_id)
     counts = {
@@ -25,6 +34,28 @@ def run_demo(pilot: Pilot) -> DemoResult:
         for name in ("teams", "people", "milestones", "dependencies", "raid", "decisions", "action_items")
     }
     report = scan_program(pilot, summary.program_id)
-    return DemoResult(
+    result = DemoResult(
         program_id=data.program.id, program_name=data.program.name, record_counts=counts, scan=report
     )
+    if ingest:
+        result.documents_indexed, result.drafts_waiting = _ingest_and_extract(pilot, data.program.id)
+    result.admin_token = issue_token(pilot, user_id="demo-admin", name="Demo admin", role=Role.ADMIN,
+                                     program_id=data.program.id, token_name="demo")  # fmt: skip
+    return result
+
+
+def _ingest_and_extract(pilot: Pilot, program_id: str) -> tuple[int, int]:
+    from pilot.index import open_index
+    from pilot.pipeline.extract import submit_extraction
+    from pilot.pipeline.ingest import ingest_paths
+    from pilot.pipeline.jobs import JobRunner
+    from pilot.pipeline.review import list_drafts
+
+    index = open_index(pilot.settings)
+    report = ingest_paths(pilot, program_id, [transcripts_dir(), tickets_dir(), incidents_dir()], index=index)
+    if not list_drafts(pilot, program_id):
+        meeting = transcripts_dir() / DEMO_MEETING
+        submit_extraction(
+            pilot, JobRunner(pilot, inline=True), program_id, meeting.read_bytes(), meeting.name
+        )
+    return report.created + report.updated + report.unchanged, len(list_drafts(pilot, program_id))
