@@ -1,0 +1,122 @@
+"""The fact sheet of a program for a period: every fact a status update may state. Pure.
+
+Milestones: open ones and those finished in the period, target against forecast and how many
+times the forecast moved in the period. Top risks: open risks and issues by exposure (then age).
+Dependencies at risk: not delivered and at risk, blocked or overdue. Pending decisions with the
+business days they have waited. Incidents that started in the period. What changed since the last
+approved update: colour, milestone forecasts, and decisions taken since.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pilot.domain.program import DecisionStatus, DependencyStatus, MilestoneStatus, ProgramData, RaidKind
+from pilot.domain.status import DecisionFact, DependencyFact, FactSheet, IncidentFact, MilestoneFact, RiskFact
+from pilot.rules.base import ScanContext
+from pilot.rules.calendar import business_days_between, local_date
+from pilot.rules.detectors import scan
+from pilot.rules.schedule import forecast_as_of
+from pilot.rules.status import overall_colour
+
+TOP_RISKS = 5
+
+
+def build_fact_sheet(
+    data: ProgramData, now: datetime, *, period_days: int | None = None, last: FactSheet | None = None
+) -> FactSheet:
+    ctx = ScanContext.build(data, now)
+    today = ctx.today
+    period = int(period_days or ctx.limits.period_days)
+    start = today - timedelta(days=period)
+    result = scan(data, now)
+    colour, reasons = overall_colour(result.findings, result.kpis)
+    people = {p.id: p.name for p in data.people}
+    named: dict[str, str] = {}
+
+    def name(person_id: str | None) -> str | None:
+        if person_id is None:
+            return None
+        named[person_id] = people.get(person_id, person_id)
+        return named[person_id]
+
+    milestones = []
+    for m in sorted(data.milestones, key=lambda m: (m.current_forecast, m.id)):
+        done_in_period = m.completed_on is not None and start < m.completed_on <= today
+        if m.status == MilestoneStatus.CANCELLED or (m.status == MilestoneStatus.DONE and not done_in_period):
+            continue
+        moved = [c for c in m.forecast_history if start < c.changed_on <= today]
+        previous = forecast_as_of(m, start) if moved else None
+        forecast = (
+            m.completed_on if m.status == MilestoneStatus.DONE and m.completed_on else m.current_forecast
+        )
+        milestones.append(MilestoneFact(id=m.id, name=m.name, target=m.target_date, forecast=forecast, status=m.status.value,
+                                        slip_days=(forecast - m.target_date).days, critical_path=m.critical_path,
+                                        moved_in_period=len(moved), previous_forecast=previous))  # fmt: skip
+    risks = sorted(
+        (r for r in data.raid if r.kind in (RaidKind.RISK, RaidKind.ISSUE) and r.is_open),
+        key=lambda r: (-r.exposure, r.opened_at, r.id),
+    )[:TOP_RISKS]
+    top_risks = [RiskFact(id=r.id, kind=r.kind.value, title=r.title, owner=name(r.owner), exposure=r.exposure,
+                          mitigation=r.mitigation, age_days=(now - r.opened_at).days) for r in risks]  # fmt: skip
+    window = today + timedelta(days=ctx.limits.dependency_at_risk_days)
+    deps = [
+        DependencyFact(
+            id=d.id,
+            deliverable=d.deliverable,
+            provider=d.provider_team,
+            consumer=d.consumer_team,
+            due=d.due_date,
+            status=d.status.value,
+        )  # fmt: skip
+        for d in sorted(data.dependencies, key=lambda d: (d.due_date, d.id))
+        if d.status not in (DependencyStatus.DELIVERED, DependencyStatus.CANCELLED)
+        and (
+            d.due_date < today
+            or (d.status in (DependencyStatus.AT_RISK, DependencyStatus.BLOCKED) and d.due_date <= window)
+        )
+    ]
+    threshold = int(ctx.limits.decision_latency_business_days)
+    decisions = []
+    for d in sorted(data.decisions, key=lambda d: (d.requested_at, d.id)):
+        if d.status != DecisionStatus.PENDING:
+            continue
+        waited = business_days_between(local_date(d.requested_at, ctx.tz), today)
+        decisions.append(DecisionFact(id=d.id, question=d.question, options=list(d.options), recommendation=d.recommendation,
+                                      decider=name(d.decider), needed_by=d.needed_by, cost_of_delay=d.cost_of_delay,
+                                      waited_business_days=waited, past_threshold=waited > threshold))  # fmt: skip
+    incidents = [
+        IncidentFact(
+            id=i.id,
+            title=i.title,
+            severity=i.severity,
+            started=local_date(i.started_at, ctx.tz),
+            release=i.release,
+        )
+        for i in sorted(data.incidents, key=lambda i: i.started_at)
+        if start < local_date(i.started_at, ctx.tz) <= today
+    ]
+    sheet = FactSheet(
+        program_id=data.program.id, program_name=data.program.name, tier=int(data.program.tier), as_of=today,
+        period_start=start, colour=colour, colour_reasons=reasons, kpis=result.kpis, milestones=milestones,
+        top_risks=top_risks, dependencies_at_risk=deps, pending_decisions=decisions, incidents=incidents,
+        people=named, teams={t.id: t.name for t in data.teams}, decision_latency_threshold=threshold,
+    )  # fmt: skip
+    sheet.changes_since_last_update = changes_since(last, sheet, data) if last else []
+    return sheet
+
+
+def changes_since(last: FactSheet, now: FactSheet, data: ProgramData) -> list[str]:
+    changes: list[str] = []
+    if last.colour != now.colour:
+        changes.append(f"Status moved from {last.colour.value} to {now.colour.value}.")
+    before = {m.id: m for m in last.milestones}
+    for m in now.milestones:
+        old = before.get(m.id)
+        if old is not None and old.forecast != m.forecast:
+            changes.append(f"{m.id} {m.name} forecast moved from {old.forecast} to {m.forecast}.")
+    pending_before = {d.id for d in last.pending_decisions}
+    for d in data.decisions:
+        if d.id in pending_before and d.status == DecisionStatus.DECIDED:
+            changes.append(f"{d.id} decided: {d.outcome or d.question}.")
+    return changes
