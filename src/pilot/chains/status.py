@@ -87,9 +87,9 @@ def llm_status(sheet: FactSheet, audience: Audience, llm: StructuredLLM) -> Stat
                          else ErrorCode.UPSTREAM_UNAVAILABLE,
                          f"the LLM did not write the status update: {failure.message if failure else 'no answer'}")  # fmt: skip
     asks = decision_asks(sheet)
-    asks_md = _env().get_template("_macros.j2").module  # type: ignore[attr-defined]
+    ask_block = getattr(_env().get_template("_macros.j2").make_module(), "ask_block")  # noqa: B009 - a Jinja macro
     block = (
-        "\n".join(str(asks_md.ask_block(a, i)) for i, a in enumerate(asks, start=1))
+        "\n".join(str(ask_block(a, i)) for i, a in enumerate(asks, start=1))
         or "No decisions needed this period."
     )
     body = f"# {sheet.program_name}: {sheet.colour.value.upper()} as of {sheet.as_of}\n\n**{result.parsed.headline}**\n\n" \
