@@ -7,7 +7,11 @@ import importlib
 import typer
 
 # Modules that add `pilot eval <suite>`; each defines `register(eval_app: typer.Typer) -> None`.
-EVAL_MODULES: list[str] = ["pilot.cli.eval_extraction", "pilot.cli.eval_retrieval"]
+EVAL_MODULES: list[str] = [
+    "pilot.cli.eval_extraction",
+    "pilot.cli.eval_retrieval",
+    "pilot.cli.eval_grounding",
+]
 
 
 def register(app: typer.Typer) -> None:

@@ -230,4 +230,4 @@ def run_checks(
 
 
 # The concrete checks register themselves on import; they need the framework above.
-from pilot.rules import draft_checks  # noqa: E402, F401
+from pilot.rules import draft_checks, grounding  # noqa: E402, F401

@@ -54,7 +54,11 @@ def build_fact_sheet(
                                         slip_days=(forecast - m.target_date).days, critical_path=m.critical_path,
                                         moved_in_period=len(moved), previous_forecast=previous))  # fmt: skip
     risks = sorted(
-        (r for r in data.raid if r.kind in (RaidKind.RISK, RaidKind.ISSUE) and r.is_open),
+        (
+            r
+            for r in data.raid
+            if r.kind in (RaidKind.RISK, RaidKind.ISSUE) and r.is_open and r.opened_at <= now
+        ),
         key=lambda r: (-r.exposure, r.opened_at, r.id),
     )[:TOP_RISKS]
     top_risks = [RiskFact(id=r.id, kind=r.kind.value, title=r.title, owner=name(r.owner), exposure=r.exposure,
@@ -79,7 +83,7 @@ def build_fact_sheet(
     threshold = int(ctx.limits.decision_latency_business_days)
     decisions = []
     for d in sorted(data.decisions, key=lambda d: (d.requested_at, d.id)):
-        if d.status != DecisionStatus.PENDING:
+        if d.status != DecisionStatus.PENDING or d.requested_at > now:
             continue
         waited = business_days_between(local_date(d.requested_at, ctx.tz), today)
         decisions.append(DecisionFact(id=d.id, question=d.question, options=list(d.options), recommendation=d.recommendation,
