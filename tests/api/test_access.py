@@ -53,12 +53,14 @@ ENDPOINTS: list[tuple[str, str, Any, Role]] = [
     ),
     ("GET", "/programs/{p}/documents", None, Role.VIEWER),
     ("GET", "/programs/{p}/search?q=vendor", None, Role.VIEWER),
+    ("POST", "/programs/{p}/status", {"audience": "exec"}, Role.EDITOR),
 ]
 # Endpoints under /programs/{id} that need no row above: they call out to a configured source.
 NOT_IN_MATRIX = {
     ("POST", "/programs/{program_id}/sync/{source}"),
     ("POST", "/programs/{program_id}/drafts/{d}/push"),
     ("POST", "/programs/{program_id}/notify"),
+    ("GET", "/programs/{program_id}/drafts/{d}/export"),  # status drafts only: tested in tests/status
 }
 
 

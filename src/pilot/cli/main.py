@@ -16,6 +16,7 @@ COMMAND_MODULES: list[str] = [
     "pilot.cli.review_cmds",
     "pilot.cli.ingest_cmds",
     "pilot.cli.writeback_cmds",
+    "pilot.cli.status_cmds",
 ]
 
 

@@ -28,8 +28,6 @@ def checker_for(session: Session, program_id: str, now_fn: Any) -> queue.DraftCh
     index = ProgramIndex.build(data)
 
     def check(draft: Draft) -> list[Finding]:
-        if draft.kind == DraftKind.STATUS_UPDATE:
-            return draft.findings  # status drafts are re-checked by the status pipeline
         context = DraftContext(meeting_date=draft.meeting_date, timezone=data.program.timezone)
         return run_checks(draft.kind, draft.payload, index, context, now_fn())
 
@@ -58,6 +56,14 @@ def get_draft(pilot: Pilot, program_id: str, draft_id: str) -> Draft:
 
 def edit(pilot: Pilot, program_id: str, draft_id: str, payload: dict[str, Any]) -> Draft:
     with pilot.db.transaction() as session:
+        current = to_draft(get_draft_row(session, program_id, draft_id))
+        if current.kind == DraftKind.STATUS_UPDATE:
+            # The prose is the reviewer's to edit; the facts it is checked against are not.
+            payload = {
+                **payload,
+                "fact_sheet": current.payload["fact_sheet"],
+                "colour": current.payload["colour"],
+            }
         return queue.edit_draft(
             session,
             program_id=program_id,

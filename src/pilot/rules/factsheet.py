@@ -41,16 +41,21 @@ def build_fact_sheet(
         return named[person_id]
 
     milestones = []
-    for m in sorted(data.milestones, key=lambda m: (m.current_forecast, m.id)):
-        done_in_period = m.completed_on is not None and start < m.completed_on <= today
-        if m.status == MilestoneStatus.CANCELLED or (m.status == MilestoneStatus.DONE and not done_in_period):
+    for m in sorted(data.milestones, key=lambda m: (m.target_date, m.id)):
+        # As of `today`: a milestone finished later was still open then, with the forecast that stood.
+        done = m.completed_on is not None and m.completed_on <= today
+        done_in_period = done and m.completed_on is not None and start < m.completed_on <= today
+        if m.status == MilestoneStatus.CANCELLED or (done and not done_in_period):
             continue
         moved = [c for c in m.forecast_history if start < c.changed_on <= today]
         previous = forecast_as_of(m, start) if moved else None
-        forecast = (
-            m.completed_on if m.status == MilestoneStatus.DONE and m.completed_on else m.current_forecast
+        later_changes = any(c.changed_on > today for c in m.forecast_history)
+        standing = forecast_as_of(m, today) if later_changes else m.current_forecast
+        forecast = m.completed_on if done and m.completed_on else standing
+        status = (
+            m.status.value if done or m.status != MilestoneStatus.DONE else MilestoneStatus.IN_PROGRESS.value
         )
-        milestones.append(MilestoneFact(id=m.id, name=m.name, target=m.target_date, forecast=forecast, status=m.status.value,
+        milestones.append(MilestoneFact(id=m.id, name=m.name, target=m.target_date, forecast=forecast, status=status,
                                         slip_days=(forecast - m.target_date).days, critical_path=m.critical_path,
                                         moved_in_period=len(moved), previous_forecast=previous))  # fmt: skip
     risks = sorted(

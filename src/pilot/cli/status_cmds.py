@@ -1,0 +1,52 @@
+"""`pilot status --program P --audience exec`: a grounded status draft into the review queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import typer
+
+from pilot.chains.status import to_html, to_markdown, to_slack
+from pilot.cli.common import console, emit_json, handle_errors, parse_when, pilot_session
+from pilot.pipeline.status import create_status_draft
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("status")
+    @handle_errors
+    def status_cmd(
+        program: Annotated[str, typer.Option("--program", "-p", help="Program id.")],
+        audience: Annotated[
+            Literal["exec", "engineering", "product"], typer.Option(help="Who reads it.")
+        ] = "exec",
+        fmt: Annotated[
+            Literal["md", "html", "slack"], typer.Option("--format", help="md, html or slack")
+        ] = "md",
+        now: Annotated[
+            str | None, typer.Option("--now", help="As of this ISO timestamp (with offset).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    ) -> None:
+        """Compute the fact sheet, draft the update, check it, and put it in the review queue."""
+        with pilot_session(parse_when(now)) as ctx:
+            result = create_status_draft(ctx, program, audience)
+        if as_json:
+            emit_json(
+                {
+                    "draft": result.draft.model_dump(mode="json"),
+                    "findings": [f.model_dump(mode="json") for f in result.draft.findings],
+                }
+            )
+            return
+        typer.echo({"md": to_markdown, "html": to_html, "slack": to_slack}[fmt](result.status))
+        for f in result.draft.findings:
+            console.print(
+                f"[{_STYLE.get(f.severity.value, '')}]{f.severity.value}[/] {f.rule_id}: {f.message}",
+                highlight=False,
+            )
+        console.print(
+            f"Draft {result.draft.id} ({len(result.draft.findings)} findings) is in the review queue.",
+            highlight=False,
+        )
