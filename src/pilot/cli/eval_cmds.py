@@ -11,6 +11,7 @@ EVAL_MODULES: list[str] = [
     "pilot.cli.eval_extraction",
     "pilot.cli.eval_retrieval",
     "pilot.cli.eval_grounding",
+    "pilot.cli.eval_qa",
 ]
 
 
