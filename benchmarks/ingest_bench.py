@@ -167,6 +167,10 @@ def bench_latency(texts: list[str], size: int, folder: Path, queries: int = 200)
     }
 
 
+def note(what: str) -> None:
+    print(f"[ingest_bench] {what}", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -174,26 +178,37 @@ def main() -> int:
     )
     parser.add_argument("--chunks", type=int, default=5000)
     parser.add_argument("--latency-chunks", type=int, default=100_000)
+    parser.add_argument("--only", choices=["ingest", "latency"], help="Run one part.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     docs = meetings_as_documents(args.data_dir, "bench", args.chunks)
     texts = [c.text for doc in docs for c in chunk_document(doc)]
     report: dict[str, Any] = {"documents": len(docs), "chunks": len(texts),
                               "mean_chunk_words": round(sum(len(t.split()) for t in texts) / len(texts), 1)}  # fmt: skip
+    words = sum(len(t.text.split()) for doc in docs for t in doc.turns)
+    report["corpus_words"] = words
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        report["a_raw_embedding_chunks_per_s"] = round(bench_raw(texts), 1)
-        full, again, chunks = bench_pilot(docs, folder / "pilot")
-        report["b_pilot_ingest_chunks_per_s"] = round(full, 1)
-        recipe, recipe_chunks, how = bench_recipe(docs, folder)
-        report["c_recipe_chunks_per_s"] = round(recipe, 1)
-        report["c_recipe"] = {"implementation": how, "chunks": recipe_chunks}
-        report["d_reingest_unchanged_chunks_per_s"] = round(again, 1)
-        report["b_over_c"] = round(full / recipe, 2)
-        report["d_over_b"] = round(again / full, 1)
-        if args.latency_chunks:
+        if args.only in (None, "ingest"):
+            note("a: raw embedding")
+            report["a_raw_embedding_chunks_per_s"] = round(bench_raw(texts), 1)
+            note("b: pilot ingest, d: re-ingest")
+            full, again, chunks = bench_pilot(docs, folder / "pilot")
+            note("c: plain recipe")
+            recipe, recipe_chunks, how = bench_recipe(docs, folder)
+            # Chunk sizes differ (pilot 60 words, the recipe 1,000 characters), so compare the time
+            # to ingest the same corpus: words per second.
+            report["b_pilot_ingest"] = {"chunks": chunks, "chunks_per_s": round(full, 1),
+                                        "corpus_words_per_s": round(words * full / chunks, 1)}  # fmt: skip
+            report["c_recipe"] = {"implementation": how, "chunks": recipe_chunks, "chunks_per_s": round(recipe, 1),
+                                  "corpus_words_per_s": round(words * recipe / recipe_chunks, 1)}  # fmt: skip
+            report["d_reingest_unchanged_chunks_per_s"] = round(again, 1)
+            report["b_over_c_corpus_speed"] = round((full / chunks) / (recipe / recipe_chunks), 2)
+            report["d_over_b"] = round(again / full, 1)
+        if args.latency_chunks and args.only in (None, "latency"):
+            note("latency at the program size asked")
             report["latency"] = bench_latency(texts[:5000], args.latency_chunks, folder)
-    report["goals"] = {"b_over_c_min": 2.0, "d_over_b_min": 50}
+    report["goals"] = {"b_over_c_corpus_speed_min": 2.0, "d_over_b_min": 50}
     if args.json:
         print(json.dumps(report, indent=2))
     else:

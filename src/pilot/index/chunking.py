@@ -22,7 +22,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 @dataclass(frozen=True)
 class ChunkingConfig:
-    max_words: int = 180
+    max_words: int = 60
     overlap_turns: int = 1
 
 

@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOP_WORDS = frozenset(
     "a an and are as at be but by for from has have he her his i if in into is it its me my no not of on or "
@@ -26,8 +28,12 @@ def tokenize(text: str) -> list[str]:
 
 
 class KeywordIndex:
+    """Mutations update dictionaries; queries use arrays compiled from them on first use after a
+    change (one pass over the postings), so a query over 100k chunks is a few array additions."""
+
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
+        self._compiled: tuple[list[str], dict[str, tuple[np.ndarray, np.ndarray]]] | None = None
         self.postings: dict[str, dict[str, int]] = {}
         self.lengths: dict[str, int] = {}
         self.metadata: dict[str, Mapping[str, Any]] = {}
@@ -39,6 +45,7 @@ class KeywordIndex:
         return len(self.lengths)
 
     def add(self, chunk_id: str, text: str, metadata: Mapping[str, Any]) -> None:
+        self._compiled = None
         if chunk_id in self.lengths:
             self.remove(chunk_id)
         counts = Counter(tokenize(text))
@@ -52,6 +59,7 @@ class KeywordIndex:
         self.by_document.setdefault(str(metadata.get("document_key")), []).append(chunk_id)
 
     def remove(self, chunk_id: str) -> None:
+        self._compiled = None
         length = self.lengths.pop(chunk_id, None)
         if length is None:
             return
@@ -73,27 +81,42 @@ class KeywordIndex:
             self.remove(chunk_id)
         self.by_document.pop(document_key, None)
 
+    def _compile(self) -> tuple[list[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
+        if self._compiled is None:
+            ids = list(self.lengths)
+            position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+            lengths = np.array([self.lengths[c] for c in ids], dtype=np.float32)
+            average = float(lengths.mean()) if len(ids) else 1.0
+            count = len(ids)
+            arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            for term, entries in self.postings.items():
+                where = np.fromiter((position[c] for c in entries), dtype=np.int64, count=len(entries))
+                tf = np.fromiter(entries.values(), dtype=np.float32, count=len(entries))
+                idf = math.log(1 + (count - len(entries) + 0.5) / (len(entries) + 0.5))
+                norm = tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * lengths[where] / average))
+                arrays[term] = (where, (idf * norm).astype(np.float32))
+            self._compiled = (ids, arrays)
+        return self._compiled
+
     def search(
         self, query: str, k: int, allow: Callable[[Mapping[str, Any]], bool] | None = None
     ) -> list[tuple[str, float]]:
-        count = len(self.lengths)
-        if count == 0:
+        if not self.lengths:
             return []
-        average = self.total_length / count
-        scores: dict[str, float] = {}
+        ids, arrays = self._compile()
+        scores = np.zeros(len(ids), dtype=np.float32)
         for term in set(tokenize(query)):
-            entries = self.postings.get(term)
-            if not entries:
-                continue
-            idf = math.log(1 + (count - len(entries) + 0.5) / (len(entries) + 0.5))
-            for chunk_id, tf in entries.items():
-                norm = (
-                    tf
-                    * (self.k1 + 1)
-                    / (tf + self.k1 * (1 - self.b + self.b * self.lengths[chunk_id] / average))
-                )
-                scores[chunk_id] = scores.get(chunk_id, 0.0) + idf * norm
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+            found = arrays.get(term)
+            if found is not None:
+                scores[found[0]] += found[1]
+        hits = int(np.count_nonzero(scores))
+        if hits == 0:
+            return []
+        want = hits if allow is not None else min(k, hits)
+        top = np.argpartition(-scores, want - 1)[:want] if want < len(ids) else np.arange(len(ids))
+        ranked = sorted(
+            ((ids[i], float(scores[i])) for i in top if scores[i] > 0), key=lambda item: (-item[1], item[0])
+        )
         if allow is not None:
             ranked = [(cid, s) for cid, s in ranked if allow(self.metadata[cid])]
         return ranked[:k]
