@@ -54,6 +54,7 @@ ENDPOINTS: list[tuple[str, str, Any, Role]] = [
     ("GET", "/programs/{p}/documents", None, Role.VIEWER),
     ("GET", "/programs/{p}/search?q=vendor", None, Role.VIEWER),
     ("POST", "/programs/{p}/status", {"audience": "exec"}, Role.EDITOR),
+    ("POST", "/programs/{p}/ask", {"question": "Which risks are open?"}, Role.VIEWER),
 ]
 # Endpoints under /programs/{id} that need no row above: they call out to a configured source.
 NOT_IN_MATRIX = {

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 import pilot
-from pilot.api.routes import anomalies, documents, extract, programs, review, status, writeback
+from pilot.api.routes import anomalies, ask, documents, extract, programs, review, status, writeback
 from pilot.domain.errors import PilotError
 from pilot.pipeline.context import Clock, Pilot, open_pilot
 from pilot.pipeline.jobs import JobRunner
@@ -59,6 +59,7 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(writeback.router)
     app.include_router(status.router)
+    app.include_router(ask.router)
     app.include_router(web_pages.router)
     app.mount(
         "/static", StaticFiles(directory=str(Path(web_pages.__file__).parent / "static")), name="static"

@@ -17,6 +17,7 @@ COMMAND_MODULES: list[str] = [
     "pilot.cli.ingest_cmds",
     "pilot.cli.writeback_cmds",
     "pilot.cli.status_cmds",
+    "pilot.cli.ask_cmds",
 ]
 
 

@@ -58,10 +58,12 @@ class Intent:
     words: tuple[str, ...] = field(default_factory=tuple)  # what the question is about, for matching titles
 
 
+# Most specific first: "dependencies at risk" is about dependencies, not risks.
 _RECORD_WORDS: tuple[tuple[RecordKind, str], ...] = (
-    ("risks", r"\brisks?\b"), ("issues", r"\bissues?\b|\bblockers?\b"), ("decisions", r"\bdecisions?\b|\bdecide"),
-    ("milestones", r"\bmilestones?\b|\bslip|\blate\b|\bdates?\b"), ("dependencies", r"\bdependenc"),
+    ("dependencies", r"\bdependenc"), ("decisions", r"\bdecisions?\b|\bdecide"),
     ("actions", r"\baction items?\b|\bactions?\b|\btasks?\b|\bto-?dos?\b"),
+    ("milestones", r"\bmilestones?\b|\bslip|\blate\b"), ("issues", r"\bissues?\b|\bblockers?\b"),
+    ("risks", r"\brisks\b|(?<!at )\brisk\b"),
 )  # fmt: skip
 _OWNER = re.compile(
     r"\b(?:owned by|assigned to|for|owner is|does|has)\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)"

@@ -300,11 +300,11 @@ def job_page(request: Request, program_id: str, job_id: str, fragment: bool = Fa
 @page
 def ask_page(request: Request, program_id: str, q: str = "") -> HTMLResponse:
     pilot, principal, role = _session(request, program_id)
-    hits = []
+    answer = None
     if q.strip():
-        from pilot.pipeline.search import search_program
+        from pilot.pipeline.ask import ask
 
-        hits = search_program(pilot, program_id, q[:1000], k=8)
+        answer = ask(pilot, program_id, q[:1000])
     with pilot.db.transaction() as session:
         ids = {f"{r.source}:{r.external_id}": r.id for r in list_document_rows(session, program_id)}
     return render(
@@ -314,7 +314,7 @@ def ask_page(request: Request, program_id: str, q: str = "") -> HTMLResponse:
         principal=principal,
         role=role,
         q=q,
-        hits=hits,
+        answer=answer,
         doc_ids=ids,
     )
 

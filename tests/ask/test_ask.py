@@ -1,0 +1,142 @@
+"""Ask: intents parsed deterministically, structured answers from program data, open questions
+from retrieval with checked citations (offline and through the LLM), never across programs; and
+the QA eval's scoring rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from pilot.domain.documents import Document, DocumentKind, Turn
+from pilot.domain.errors import PilotError
+from pilot.evals.qa import covered, parse_elitr, tokens
+from pilot.index import open_index
+from pilot.pipeline.ask import ask
+from pilot.pipeline.context import Pilot, fixed_clock, open_pilot
+from pilot.pipeline.programs import import_program_bytes, import_program_file
+from pilot.rules.intents import parse_intent, question_type
+from pilot.sample import SAMPLE_NOW, SAMPLE_PROGRAM_ID, sample_program_path
+from pilot.settings import Settings
+from tests.chains.conftest import BASE_URL, completion
+from tests.index.test_index import hashing_embedder
+from tests.store.program_factory import SMALL_PROGRAM
+
+P = SAMPLE_PROGRAM_ID
+
+
+@pytest.mark.parametrize(
+    ("question", "record", "status", "owner", "older"),
+    [
+        ("Which risks does Nora own?", "risks", "any", None, None),
+        ("Show open risks owned by Nora Fischer", "risks", "open", "Nora Fischer", None),
+        ("Which milestones are late?", "milestones", "late", None, None),
+        ("What decisions are pending?", "decisions", "pending", None, None),
+        ("Which dependencies are at risk?", "dependencies", "at_risk", None, None),
+        ("List overdue action items for Omar", "actions", "overdue", "Omar", None),
+        ("Which issues are open more than 30 days?", "issues", "open", None, 30),
+        ("What is blocking the PCI segmentation?", None, None, None, None),
+    ],
+)
+def test_intents(
+    question: str, record: str | None, status: str | None, owner: str | None, older: int | None
+) -> None:
+    intent = parse_intent(question)
+    if record is None:
+        assert intent is None
+        return
+    assert intent is not None and (intent.record, intent.status, intent.older_than_days) == (
+        record,
+        status,
+        older,
+    )
+    assert intent.owner == owner or (owner is None and "Nora" in question and intent.owner in (None, "Nora"))
+
+
+@pytest.mark.parametrize(("question", "kind"), [("Who will send the corpus?", "who"), ("When is the deadline?", "when"),
+                                                ("How many subsets are there?", "howmany"), ("What was decided?", "what")])  # fmt: skip
+def test_question_types(question: str, kind: str) -> None:
+    assert question_type(question) == kind
+
+
+@pytest.fixture
+def pilot(tmp_path: Path) -> Iterator[Pilot]:
+    ctx = open_pilot(Settings(data_dir=tmp_path / "d", database_url=f"sqlite:///{tmp_path / 'a.db'}"),
+                     actor="viewer", clock=fixed_clock(SAMPLE_NOW))  # fmt: skip
+    import_program_file(ctx, sample_program_path())
+    import_program_bytes(ctx, SMALL_PROGRAM.encode(), source="small.yaml")
+    index = open_index(ctx.settings, embedder=hashing_embedder)
+    turns = [Turn(index=0, speaker="Lucas", text="The PCI segmentation is blocked on the change advisory board."),
+             Turn(index=1, speaker="Dana", text="Then the compensating control decision has to come first.")]  # fmt: skip
+    index.add_document(Document(program_id=P, source="file", external_id="risk-review", kind=DocumentKind.TRANSCRIPT,
+                                title="Risk review", text="x", turns=turns))  # fmt: skip
+    index.add_document(Document(program_id="checkout-v2", source="file", external_id="secret", kind=DocumentKind.NOTES,
+                                title="Other program", text="x",
+                                turns=[Turn(index=0, text="PCI segmentation secret of another program")]))  # fmt: skip
+    yield ctx
+    ctx.close()
+
+
+def test_structured_answers_come_from_program_data(pilot: Pilot) -> None:
+    nora = ask(pilot, P, "Which open risks does Nora own?")
+    assert nora.kind == "structured" and [r.record_ref for r in nora.rows] == ["raid:R-001"]
+    assert all(c.verified and c.record_ref for c in nora.citations)
+    late = ask(pilot, P, "Which milestones are late?")
+    assert {"milestone:M-08", "milestone:M-11"} <= {r.record_ref for r in late.rows}
+    overdue = ask(pilot, P, "Which action items are overdue?")
+    assert overdue.rows and all("due 2026-11-1" in r.text or "due 2026-10" in r.text for r in overdue.rows)
+
+
+def test_open_questions_cite_only_this_programs_documents(pilot: Pilot) -> None:
+    answer = ask(pilot, P, "What is blocking the PCI segmentation?", use_llm=False)
+    assert answer.kind == "retrieval" and answer.citations
+    assert all(c.document_key == "file:risk-review" and c.verified for c in answer.citations)
+    assert "another program" not in json.dumps(answer.model_dump(mode="json"))
+    with pytest.raises(PilotError):
+        ask(pilot, P, "   ")
+
+
+@pytest.mark.respx(base_url=BASE_URL)
+def test_llm_answer_keeps_verified_citations_and_drops_invented_ones(
+    pilot: Pilot, respx_mock: respx.MockRouter
+) -> None:
+    pilot.settings = Settings(data_dir=pilot.settings.data_dir, database_url=pilot.settings.database_url,
+                              llm_base_url=BASE_URL, llm_api_key="sk-test", llm_max_retries=0)  # fmt: skip
+    body = {"answer": "The change advisory board.", "citations": [
+        {"passage": 1, "quote": "The PCI segmentation is blocked on the change advisory board."},
+        {"passage": 1, "quote": "Security signed off everything yesterday."},
+        {"passage": 9, "quote": "anything"},
+    ]}  # fmt: skip
+    route = respx_mock.post("/chat/completions").mock(
+        return_value=httpx.Response(200, json=completion(json.dumps(body)))
+    )
+    answer = ask(pilot, P, "What is blocking the PCI segmentation?")
+    assert answer.engine == "llm" and len(answer.citations) == 1 and answer.citations[0].verified
+    assert {f.rule_id for f in answer.findings} == {
+        "answer.quote_not_in_source",
+        "answer.citation_not_retrieved",
+    }
+    sent = json.loads(route.calls[0].request.content)["messages"][1]["content"]
+    assert '<passage number="1"' in sent and "another program" not in sent
+
+
+def test_qa_scoring_rule() -> None:
+    assert tokens("[PERSON6] and (PERSON10) will send it tomorrow.") == [
+        "person6",
+        "person10",
+        "send",
+        "tomorrow",
+    ]
+    assert covered("[PERSON6] will download the corpus", ["PERSON6: I will download the corpus tonight"])
+    assert not covered("[PERSON6] will download the corpus", ["PERSON7: I will download the corpus tonight"])
+    assert covered("the corpus", ["corpus " + "filler " * 600])
+    assert not covered("the corpus", ["filler " * 600 + "corpus"])
+    turns = parse_elitr("(PERSON1) Hello there.\nsecond line\n(PERSON2) Hi.")
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("PERSON1", "Hello there. second line"),
+        ("PERSON2", "Hi."),
+    ]
