@@ -135,3 +135,24 @@ def test_slack_gets_each_new_warning_once_and_a_429_is_retried(
     assert all(p["blocks"][0]["text"]["type"] == "mrkdwn" for p in posts)  # type: ignore[index]
     assert "raid.owner_assign_slow" not in json.dumps(posts)  # severity info is not sent
     assert notify_findings(pilot, P, webhook=hook).notified == 0
+
+
+def test_an_approved_status_update_goes_to_slack_once(pilot: Pilot, respx_mock: respx.MockRouter) -> None:
+    from pilot.pipeline.status import create_status_draft
+
+    result = create_status_draft(pilot, P, "exec")
+    with pytest.raises(PilotError):
+        push_approved(pilot, P, result.draft.id, "slack", webhook=SlackWebhook(HOOK, sleep=lambda _s: None))
+    approve(pilot, P, result.draft.id)
+    route = respx_mock.post(HOOK).mock(return_value=httpx.Response(200, text="ok"))
+    first = push_approved(
+        pilot, P, result.draft.id, "slack", webhook=SlackWebhook(HOOK, sleep=lambda _s: None)
+    )
+    again = push_approved(
+        pilot, P, result.draft.id, "slack", webhook=SlackWebhook(HOOK, sleep=lambda _s: None)
+    )
+    assert first.created and not again.created and route.call_count == 1
+    body = json.loads(route.calls[0].request.content)
+    assert body["text"].startswith("Payments platform migration") and "*Decisions needed*" in json.dumps(
+        body["blocks"]
+    )

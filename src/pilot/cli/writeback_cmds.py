@@ -18,12 +18,15 @@ def register(app: typer.Typer) -> None:
     @app.command("push")
     @handle_errors
     def push_cmd(
-        draft: Annotated[str, typer.Argument(help="An approved action-item draft (id or unique prefix).")],
+        draft: Annotated[str, typer.Argument(help="An approved draft (id or unique prefix).")],
         program: ProgramOpt,
-        to: Annotated[Literal["jira", "github"], typer.Option("--to", help="jira or github")] = "jira",
+        to: Annotated[
+            Literal["jira", "github", "slack"],
+            typer.Option("--to", help="jira, github (action items) or slack (status updates)"),
+        ] = "jira",
         as_json: JsonOpt = False,
     ) -> None:
-        """Create the Jira or GitHub issue for an approved action item (once; a repeat returns the link)."""
+        """Push an approved action item to Jira or GitHub, or an approved status update to Slack (once each)."""
         with pilot_session() as ctx:
             result = push_approved(ctx, program, resolve_draft_id(ctx, program, draft), to)
         if as_json:

@@ -19,7 +19,7 @@ from pilot.store.links import add_link, find_link, linked_refs
 from pilot.store.programs import load_program
 from pilot.writeback.clients import GitHubWriter, JiraWriter, SlackWebhook, mrkdwn_section
 
-Target = Literal["jira", "github"]
+Target = Literal["jira", "github", "slack"]
 
 
 class PushResult(BaseModel):
@@ -70,7 +70,10 @@ def push_approved(
     target: Target,
     *,
     writer: JiraWriter | GitHubWriter | None = None,
+    webhook: SlackWebhook | None = None,
 ) -> PushResult:
+    if target == "slack":
+        return push_status_to_slack(pilot, program_id, draft_id, webhook=webhook)
     with pilot.db.transaction() as session:
         row = get_draft_row(session, program_id, draft_id)
         draft = to_draft(row)
@@ -112,6 +115,43 @@ def push_approved(
                          at=pilot.now())  # fmt: skip
     return PushResult(record=record_ref, target=target, external_id=created.external_id, url=created.url,
                       created=not created.existed)  # fmt: skip
+
+
+def push_status_to_slack(
+    pilot: Pilot, program_id: str, draft_id: str, *, webhook: SlackWebhook | None = None
+) -> PushResult:
+    """An approved status update to the Slack webhook, once."""
+    from pilot.chains.status import to_slack
+    from pilot.domain.status import StatusDraft
+
+    with pilot.db.transaction() as session:
+        row = get_draft_row(session, program_id, draft_id)
+        draft = to_draft(row)
+        if (
+            draft.kind != DraftKind.STATUS_UPDATE
+            or draft.status != DraftStatus.APPROVED
+            or not row.record_ref
+        ):
+            raise PilotError(ErrorCode.CONFLICT, "only an approved status update goes to Slack")
+        record_ref = row.record_ref
+        existing = find_link(session, program_id, record_ref, "slack")
+        if existing is not None:
+            return PushResult(
+                record=record_ref, target="slack", external_id=existing.external_id, url=None, created=False
+            )
+    status = StatusDraft.model_validate(draft.payload)
+    text = to_slack(status)
+    blocks = [mrkdwn_section(part) for part in text.split("\n\n") if part.strip()][:45]
+    (webhook or slack_webhook(pilot.settings)).post(
+        f"{status.fact_sheet.program_name}: {status.headline}", blocks
+    )
+    with pilot.db.transaction() as session:
+        add_link(session, program_id, record_ref, "slack", f"status-{draft_id}", None, pilot.now())
+        append_event(session, actor=pilot.actor, action="writeback.slack", program_id=program_id, subject=record_ref,
+                     before=None, after={"audience": status.audience, "colour": status.colour.value}, at=pilot.now())  # fmt: skip
+    return PushResult(
+        record=record_ref, target="slack", external_id=f"status-{draft_id}", url=None, created=True
+    )
 
 
 def notify_findings(pilot: Pilot, program_id: str, *, webhook: SlackWebhook | None = None) -> NotifyResult:

@@ -18,7 +18,7 @@ def push_route(
     draft_id: str,
     _scope: CanApprove,
     pilot: PilotDep,
-    target: Literal["jira", "github"] = "jira",
+    target: Literal["jira", "github", "slack"] = "jira",
 ) -> PushResult:
     return push_approved(pilot, program_id, draft_id, target)
 
