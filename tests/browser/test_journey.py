@@ -129,6 +129,12 @@ def test_paste_review_approve_and_audit(served, browser) -> None:  # type: ignor
     page.locator("text=open source").first.click()
     page.wait_for_selector("ol.transcript")
     page.screenshot(path=str(SHOTS / "document.png"), full_page=True)
+
+    page.goto(f"{base}/p/{P}/status")
+    page.click("text=Draft a new update")
+    page.wait_for_selector("textarea[name=body]")
+    assert page.locator("text=Every fact is grounded").count() == 1
+    page.screenshot(path=str(SHOTS / "status-editor.png"), full_page=True)
     page.close()
 
 

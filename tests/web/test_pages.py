@@ -155,3 +155,31 @@ def test_audit_verify_is_for_admins(site) -> None:  # type: ignore[no-untyped-de
     assert client.get(f"/p/{P}/audit?verify=true").status_code == 403
     login(client, tokens["admin"])
     assert "Chain intact" in client.get(f"/p/{P}/audit?verify=true").text
+
+
+def test_status_editor_checks_live_saves_and_exports(site) -> None:  # type: ignore[no-untyped-def]
+    client, _, tokens = site
+    csrf = login(client, tokens["editor"])
+    created = client.post(f"/p/{P}/status", data={"audience": "exec", "csrf": csrf})
+    assert created.status_code == 303
+    editor_url = created.headers["location"]
+    page = client.get(editor_url).text
+    assert "Every fact is grounded" in page and 'hx-post="' in page
+    draft_id = editor_url.rsplit("/", 1)[1]
+    body = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S)
+    assert body
+    import html as html_lib
+
+    text = html_lib.unescape(body.group(1))
+    live = client.post(f"{editor_url}/check", data={"body": text.replace("RED", "GREEN", 1)}).text
+    assert "status.colour_contradiction" in live
+    assert (
+        client.post(
+            f"{editor_url}/save", data={"body": text.replace("RED", "GREEN", 1), "csrf": csrf}
+        ).status_code
+        == 303
+    )
+    assert "status.colour_contradiction" in client.get(editor_url).text
+    exported = client.get(f"/programs/{P}/drafts/{draft_id}/export?format=html")
+    assert exported.status_code == 200 and exported.text.startswith("<div")
+    assert client.get(f"/p/{P}/status").status_code == 200

@@ -343,3 +343,73 @@ def audit_page(request: Request, program_id: str, verify: bool = False) -> HTMLR
             report = verify_chain(session)
     return render(request, "audit.html", program_id=program_id, principal=principal, role=role, events=events,
                   report=report, is_admin=role is not None and role.allows(Role.ADMIN), now=datetime.now())  # fmt: skip
+
+
+# --- status drafts -------------------------------------------------------------------------------
+
+
+@router.get("/p/{program_id}/status", response_class=HTMLResponse)
+@page
+def status_list_page(request: Request, program_id: str) -> HTMLResponse:
+    from pilot.domain.drafts import DraftKind
+
+    pilot, principal, role = _session(request, program_id)
+    drafts = review.list_drafts(pilot, program_id, status=None, kind=DraftKind.STATUS_UPDATE)
+    return render(request, "status_list.html", program_id=program_id, principal=principal, role=role,
+                  drafts=sorted(drafts, key=lambda d: d.created_at, reverse=True),
+                  can_edit=role is not None and role.allows(Role.EDITOR))  # fmt: skip
+
+
+@router.post("/p/{program_id}/status")
+@page
+def status_create(
+    request: Request, program_id: str, audience: Annotated[str, Form()] = "exec", csrf: Csrf = None
+) -> Response:
+    from pilot.pipeline.status import create_status_draft
+
+    pilot, _, _ = _session(request, program_id, Role.EDITOR)
+    _check_csrf(request, csrf)
+    if audience not in ("exec", "engineering", "product"):
+        raise PilotError(ErrorCode.INVALID_INPUT, f"unknown audience {audience!r}")
+    result = create_status_draft(pilot, program_id, audience)  # type: ignore[arg-type]
+    return _back(f"/p/{program_id}/status/{result.draft.id}")
+
+
+@router.get("/p/{program_id}/status/{draft_id}", response_class=HTMLResponse)
+@page
+def status_editor_page(request: Request, program_id: str, draft_id: str) -> HTMLResponse:
+    pilot, principal, role = _session(request, program_id)
+    draft = review.get_draft(pilot, program_id, draft_id)
+    return render(request, "status_editor.html", program_id=program_id, principal=principal, role=role, draft=draft,
+                  findings=draft.findings, can_edit=role is not None and role.allows(Role.EDITOR),
+                  can_approve=role is not None and role.allows(Role.APPROVER))  # fmt: skip
+
+
+@router.post("/p/{program_id}/status/{draft_id}/check", response_class=HTMLResponse)
+@page
+def status_live_check(
+    request: Request, program_id: str, draft_id: str, body: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """Live grounding: check the text being edited without saving it."""
+    from pilot.domain.status import StatusDraft
+    from pilot.rules.grounding import check_status_draft
+
+    pilot, _, _ = _session(request, program_id)
+    draft = review.get_draft(pilot, program_id, draft_id)
+    status = StatusDraft.model_validate(draft.payload).model_copy(update={"body": body[:50_000]})
+    from pilot.pipeline.programs import get_program
+
+    directory = [p.name for p in get_program(pilot, program_id).people]
+    return render(request, "status_findings.html", findings=check_status_draft(status, directory))
+
+
+@router.post("/p/{program_id}/status/{draft_id}/save")
+@page
+def status_save(
+    request: Request, program_id: str, draft_id: str, body: Annotated[str, Form()], csrf: Csrf = None
+) -> Response:
+    pilot, _, _ = _session(request, program_id, Role.EDITOR)
+    _check_csrf(request, csrf)
+    current = review.get_draft(pilot, program_id, draft_id)
+    review.edit(pilot, program_id, draft_id, {**current.payload, "body": body[:50_000]})
+    return _back(f"/p/{program_id}/status/{draft_id}")
