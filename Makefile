@@ -37,7 +37,9 @@ fuzz: $(STAMP)
 	$(BIN)/pytest -q -m fuzz tests/fuzz
 
 bench: $(STAMP)
+	$(PIP) install -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/rules_bench.py
+	$(BIN)/python benchmarks/ingest_bench.py
 
 clean:
 	rm -rf $(VENV) .pilot .mypy_cache .ruff_cache
