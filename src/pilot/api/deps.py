@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pilot.domain.auth import Principal, Role
@@ -83,3 +83,7 @@ CanView = Annotated[ProgramScope, _requires(Role.VIEWER)]
 CanEdit = Annotated[ProgramScope, _requires(Role.EDITOR)]
 CanApprove = Annotated[ProgramScope, _requires(Role.APPROVER)]
 CanAdmin = Annotated[ProgramScope, _requires(Role.ADMIN)]
+
+
+# A numeric row id in a path: bounded to what the databases store (SQLite INTEGER is 64-bit).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]

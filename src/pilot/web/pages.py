@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from pilot.api.deps import SESSION_COOKIE, check_access, get_pilot
+from pilot.api.deps import SESSION_COOKIE, RowId, check_access, get_pilot
 from pilot.domain.auth import Principal, Role
 from pilot.domain.drafts import DraftStatus
 from pilot.domain.errors import ErrorCode, PilotError
@@ -166,7 +166,7 @@ def scan_action(request: Request, program_id: str, csrf: Csrf = None) -> Respons
 @router.post("/p/{program_id}/findings/{finding_id}")
 @page
 def finding_action(
-    request: Request, program_id: str, finding_id: int, state: Annotated[FindingState, Form()],
+    request: Request, program_id: str, finding_id: RowId, state: Annotated[FindingState, Form()],
     reason: Annotated[str, Form(min_length=1, max_length=2000)], csrf: Csrf = None, days: Annotated[int, Form()] = 7,
 ) -> Response:  # fmt: skip
     pilot, _, _ = _session(request, program_id, Role.EDITOR)
@@ -322,7 +322,7 @@ def ask_page(request: Request, program_id: str, q: str = "") -> HTMLResponse:
 @router.get("/p/{program_id}/documents/{document_id}", response_class=HTMLResponse)
 @page
 def document_page(
-    request: Request, program_id: str, document_id: int, turn: int | None = None, quote: str = ""
+    request: Request, program_id: str, document_id: RowId, turn: int | None = None, quote: str = ""
 ) -> HTMLResponse:
     pilot, principal, role = _session(request, program_id)
     with pilot.db.transaction() as session:

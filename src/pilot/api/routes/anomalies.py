@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from pilot.api.deps import CanEdit, CanView, PilotDep
+from pilot.api.deps import CanEdit, CanView, PilotDep, RowId
 from pilot.domain.findings import FindingState, KpiValue, StoredFinding
 from pilot.pipeline.anomalies import (
     KpiSeries,
@@ -55,7 +55,7 @@ def scan_route(program_id: str, _scope: CanEdit, pilot: PilotDep) -> ScanReport:
 
 @router.post("/programs/{program_id}/anomalies/{finding_id}/state")
 def change_state_route(
-    program_id: str, finding_id: int, change: FindingStateChange, _scope: CanEdit, pilot: PilotDep
+    program_id: str, finding_id: RowId, change: FindingStateChange, _scope: CanEdit, pilot: PilotDep
 ) -> StoredFinding:
     return set_finding_state(
         pilot, program_id, finding_id, FindingState(change.state), reason=change.reason, until=change.until
