@@ -140,3 +140,33 @@ def test_qa_scoring_rule() -> None:
         ("PERSON1", "Hello there. second line"),
         ("PERSON2", "Hi."),
     ]
+
+
+def test_qa_eval_runs_on_any_data_dir_with_the_layout_and_reports_llm_accuracy(tmp_path: Path) -> None:
+    import zipfile
+
+    from pilot.chains.fakes import FakeStructuredLLM
+    from pilot.evals.qa import run_qa_eval
+
+    folder = tmp_path / "elitr-bench"
+    folder.mkdir()
+    qa = {"split": "test2", "meetings": [{"id": "meeting_en_test2_001", "questions": [
+        {"id": "1", "question-type": "who", "answer-position": "B", "question": "Who will prepare the corpus?",
+         "groundtruth-answer": "[PERSON2]"},
+        {"id": "2", "question-type": "when", "answer-position": "M", "question": "When is the deadline?",
+         "groundtruth-answer": "Next Friday"},
+    ]}]}  # fmt: skip
+    transcript = "(PERSON1) Who prepares the corpus?\n(PERSON2) I will prepare the corpus.\n(PERSON1) The deadline is next Friday.\n"
+    with zipfile.ZipFile(folder / "elitr-test2.zip", "w") as z:
+        z.writestr("data/elitr-bench-qa_test2.json", json.dumps(qa))
+        z.writestr("ELITR-English-test2/meeting_en_test2_001/transcript_MAN_annot01.txt", transcript)
+    llm = FakeStructuredLLM().enqueue(
+        {"answer": "PERSON2", "citations": [{"passage": 1, "quote": "I will prepare the corpus."}]},
+        {"correct": True, "reason": "same person"},
+        {"answer": "Monday", "citations": []},
+        {"correct": False, "reason": "wrong day"},
+    )
+    report = run_qa_eval(tmp_path, "test2", embedder=hashing_embedder, llm=llm)
+    assert report["questions"] == 2 and report["top_hit"] == 1.0 and report["recipe"]["questions"] == 2
+    assert report["llm"]["accuracy"] == 0.5 and report["llm"]["by_type"] == {"when": 0.0, "who": 1.0}
+    assert llm.pending == 0 and "[PERSON2]" in str(llm.calls[1][1].content)

@@ -30,7 +30,15 @@ def eval_qa(
         if not as_json:
             err_console.print(f"answering {meeting}", highlight=False)
 
-    report = run_qa_eval(data_dir, split, baseline=baseline, progress=note)
+    from pilot.settings import get_settings
+
+    settings = get_settings()
+    llm = None
+    if settings.llm_configured:  # answer accuracy by an LLM judge, next to the offline rule
+        from pilot.chains.llm_openai import build_llm
+
+        llm = build_llm(settings)
+    report = run_qa_eval(data_dir, split, baseline=baseline, progress=note, llm=llm)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

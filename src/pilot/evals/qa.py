@@ -22,7 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
+from pilot.chains.llm import StructuredLLM
+from pilot.chains.prompts import load_prompt
+from pilot.domain.answers import CitedAnswer
 from pilot.domain.documents import Document, DocumentKind, Turn
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.index.embedding import Embedder, MiniLMEmbedder
@@ -155,19 +159,75 @@ def recipe_passages(embedder: Embedder, meeting: Meeting, questions: Sequence[st
     return out
 
 
+class Verdict(BaseModel):
+    """The judge's structured verdict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    correct: bool
+    reason: str
+
+
+def llm_accuracy(
+    meetings: Sequence[Meeting], indexes: dict[str, DocumentIndex], llm: StructuredLLM
+) -> dict[str, Any]:
+    """Answer with the LLM from pilot's cited passages, then judge against the gold with the LLM.
+
+    Judging method: the `qa/judge` prompt asks the same model whether the candidate states the
+    gold answer's key facts (people, dates, numbers, decisions), placeholders such as [PERSON6]
+    counting as the same person; the verdict is structured output (correct, reason). A failed call
+    counts as wrong."""
+    answer_prompt, judge_prompt = load_prompt("ask/answer"), load_prompt("qa/judge")
+    per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for meeting in meetings:
+        for q in meeting.questions:
+            passages = [
+                {"title": meeting.meeting_id, "text": t}
+                for t in _budget(pilot_passages(indexes[meeting.meeting_id], meeting, q["question"]))
+            ]
+            answered = llm.invoke(
+                answer_prompt.render({"question": q["question"], "passages": passages}), CitedAnswer
+            )
+            correct = False
+            if answered.parsed is not None:
+                verdict = llm.invoke(judge_prompt.render({"question": q["question"], "gold": q["groundtruth-answer"],
+                                                          "candidate": answered.parsed.answer}), Verdict)  # fmt: skip
+                correct = bool(verdict.parsed and verdict.parsed.correct)
+            kind = q.get("question-type", "other")
+            per_type[kind][0] += correct
+            per_type[kind][1] += 1
+    total = sum(v[1] for v in per_type.values())
+    return {"accuracy": round(sum(v[0] for v in per_type.values()) / total, 4) if total else None,
+            "by_type": {k: round(v[0] / v[1], 4) for k, v in sorted(per_type.items())}, "model": llm.model_name,
+            "judge": "LLM judge, prompts/qa/judge.j2: key facts of the gold answer stated, placeholders equal"}  # fmt: skip
+
+
+def _budget(passages: list[str]) -> list[str]:
+    """The passages as cited: in rank order, cut at the word budget."""
+    out, left = [], BUDGET_WORDS
+    for passage in passages:
+        words = passage.split()
+        if left <= 0:
+            break
+        out.append(" ".join(words[:left]))
+        left -= len(words)
+    return out
+
+
 def run_qa_eval(
     data_dir: Path, split: str, *, embedder: Embedder | None = None, baseline: bool = True,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, llm: StructuredLLM | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     started = time.perf_counter()
     meetings = load_split(data_dir, split)
     embedder = embedder or MiniLMEmbedder()
     per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     recipe_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    indexes: dict[str, DocumentIndex] = {}
     for meeting in meetings:
         if progress:
             progress(meeting.meeting_id)
-        index = DocumentIndex(MemoryVectors(), embedder)
+        index = indexes[meeting.meeting_id] = DocumentIndex(MemoryVectors(), embedder)
         index.add_document(Document(program_id=meeting.meeting_id, source="elitr", external_id=meeting.meeting_id,
                                     kind=DocumentKind.TRANSCRIPT, title=meeting.meeting_id,
                                     text="\n".join(t.text for t in meeting.turns), turns=meeting.turns))  # fmt: skip
@@ -192,6 +252,8 @@ def run_qa_eval(
                               "content tokens in cited passages cut at 500 words", **summary(per_type)}  # fmt: skip
     if baseline:
         report["recipe"] = summary(recipe_type)
+    if llm is not None:
+        report["llm"] = llm_accuracy(meetings, indexes, llm)
     report["goal"] = {"top_hit_min": 0.60}
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
