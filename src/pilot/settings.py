@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
     jira_jql: str | None = None
+    # "cloud": REST v3 token-paged search, e-mail + API token; "server": Data Center REST v2, PAT
+    jira_deployment: Literal["cloud", "server"] = "cloud"
     jira_project_key: str | None = None  # where approved action items are created
     jira_issue_type: str = "Task"
     github_repo: str | None = None  # owner/name
