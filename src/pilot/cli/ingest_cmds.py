@@ -27,6 +27,8 @@ def print_report(report: IngestReport) -> None:
         + (f", {report.index_failures} failed to index" if report.index_failures else ""),
         highlight=False,
     )
+    if report.census_skipped:
+        console.print(f"[yellow]census skipped[/] {report.census_skipped}", highlight=False)
     for doc in report.documents:
         for warning in doc.warnings:
             console.print(f"[yellow]warning[/] {doc.title}: {warning}", highlight=False)
@@ -54,8 +56,7 @@ def register(app: typer.Typer) -> None:
         """Store documents (verbatim, before any processing) and index them for search."""
         if bool(paths) == bool(source):
             raise PilotError(ErrorCode.INVALID_INPUT, "give files or folders, or --source, not both")
-        from pilot.index import open_index
-
+        when = date.fromisoformat(meeting_date) if meeting_date else None
         with pilot_session() as ctx, Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True, disable=as_json,
@@ -65,16 +66,10 @@ def register(app: typer.Typer) -> None:
             def progress(what: str, done: int, total: int) -> None:
                 bar.update(task, description=what, completed=done, total=total or None)
 
-            index = open_index(ctx.settings)
             if source:
-                report = sync_source(
-                    ctx, program, source, index=index, census=not no_census, progress=progress
-                )
+                report = sync_source(ctx, program, source, census=not no_census, progress=progress)
             else:
-                when = date.fromisoformat(meeting_date) if meeting_date else None
-                report = ingest_paths(
-                    ctx, program, paths or [], index=index, meeting_date=when, progress=progress
-                )
+                report = ingest_paths(ctx, program, paths or [], meeting_date=when, progress=progress)
         emit_json(report) if as_json else print_report(report)
 
     @app.command("search")

@@ -1,13 +1,19 @@
-"""Jira Cloud: REST API v3 JQL search (token pagination), incremental by `updated`, census by key;
-and the CSV export. Issue links "blocks" / "is blocked by" are kept as dependency candidates."""
+"""Jira: JQL search, incremental by `updated`, census by key; and the CSV export.
+
+Jira Cloud is searched through REST API v3 `GET /rest/api/3/search/jql` (pages chained by
+`nextPageToken`; the last page has `isLast: true` and no token). Jira Data Center / Server has no
+such endpoint: `jira_deployment = "server"` uses `GET /rest/api/2/search` with `startAt`/`total`
+and a personal access token as a Bearer token. Issue links "blocks" / "is blocked by" are kept in
+the metadata as dependency candidates; comments are part of the text (they are where status is).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
 
 from pilot.connectors.base import PullBatch, failure, register_source
 from pilot.connectors.http import HttpClient, Sleep
@@ -16,32 +22,52 @@ from pilot.domain.errors import ErrorCode, PilotError
 from pilot.settings import Settings
 
 FIELDS = ["summary", "description", "status", "assignee", "reporter", "duedate", "priority", "labels",
-          "parent", "issuelinks", "issuetype", "updated", "created", "resolutiondate"]  # fmt: skip
+          "parent", "issuelinks", "issuetype", "updated", "created", "resolutiondate", "comment"]  # fmt: skip
 SEARCH = "/rest/api/3/search/jql"
+SERVER_SEARCH = "/rest/api/2/search"
 PAGE_SIZE = 100
+MAX_COMMENTS = 20  # the newest ones; older discussion rarely changes what a ticket means now
+Deployment = Literal["cloud", "server"]
 
 
 @register_source("jira")
 def jira_from_settings(settings: Settings) -> JiraConnector:
-    if not (settings.jira_url and settings.jira_email and settings.jira_api_token):
-        raise PilotError(
-            ErrorCode.NOT_CONFIGURED, "Jira needs PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"
-        )
-    return JiraConnector(settings.jira_url, settings.jira_email, settings.jira_api_token.get_secret_value(),
-                         jql=settings.jira_jql or "order by updated")  # fmt: skip
+    server = settings.jira_deployment == "server"
+    if not (settings.jira_url and settings.jira_api_token and (server or settings.jira_email)):
+        needs = "PILOT_JIRA_URL and PILOT_JIRA_API_TOKEN (a personal access token)" if server else \
+            "PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"  # fmt: skip
+        raise PilotError(ErrorCode.NOT_CONFIGURED, f"Jira needs {needs}")
+    return JiraConnector(settings.jira_url, settings.jira_email or "", settings.jira_api_token.get_secret_value(),
+                         jql=settings.jira_jql or "order by updated", deployment=settings.jira_deployment)  # fmt: skip
 
 
 class JiraConnector:
     source = "jira"
 
     def __init__(
-        self, base_url: str, email: str, token: str, *, jql: str, sleep: Sleep | None = None
+        self,
+        base_url: str,
+        email: str,
+        token: str,
+        *,
+        jql: str,
+        deployment: Deployment = "cloud",
+        sleep: Sleep | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.jql = jql
+        self.deployment = deployment
         kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
-        self.http = HttpClient(self.base_url, source="jira", auth=(email, token), headers={"Accept": "application/json"},
-                               credentials_hint="PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN", **kwargs)  # fmt: skip
+        headers = {"Accept": "application/json"}
+        auth: tuple[str, str] | None = None
+        if deployment == "server":  # a Data Center personal access token
+            headers["Authorization"] = f"Bearer {token}"
+            hint = "PILOT_JIRA_API_TOKEN"
+        else:  # Cloud: e-mail + API token, HTTP basic
+            auth = (email, token)
+            hint = "PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN"
+        self.http = HttpClient(self.base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint,
+                               **kwargs)  # fmt: skip
 
     def _query(self, since: str | None) -> str:
         base = self.jql.strip()
@@ -57,27 +83,44 @@ class JiraConnector:
         return f"{base} ORDER BY updated ASC" if since or not order else f"{base} {order}".strip()
 
     def _pages(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        if self.deployment == "server":
+            yield from self._offset_pages(jql, fields)
+            return
         token: str | None = None
         while True:
             params: dict[str, Any] = {"jql": jql, "fields": ",".join(fields), "maxResults": PAGE_SIZE}
             if token:
                 params["nextPageToken"] = token
-            page, _ = self.http.get_json(SEARCH, params)
+            page = _page(self.http.get_json(SEARCH, params)[0])
             yield page
             token = page.get("nextPageToken")
             if page.get("isLast", token is None) or not token:
+                return
+
+    def _offset_pages(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        """Classic pagination: `startAt` moves by what the page held (the server may cap
+        `maxResults` below what was asked) until `total` is reached or a page comes back empty."""
+        start = 0
+        while True:
+            params = {"jql": jql, "fields": ",".join(fields), "maxResults": PAGE_SIZE, "startAt": start}
+            page = _page(self.http.get_json(SERVER_SEARCH, params)[0])
+            yield page
+            got = len(page.get("issues") or [])
+            start = int(page.get("startAt", start)) + got
+            if got == 0 or start >= int(page.get("total", 0)):
                 return
 
     def pull(self, program_id: str, cursor: str | None) -> Iterator[PullBatch]:
         latest = cursor
         for page in self._pages(self._query(cursor), FIELDS):
             batch = PullBatch()
-            for raw in page.get("issues", []):
+            for raw in page.get("issues") or []:
                 try:
                     doc = issue_document(raw, program_id, self.base_url)
-                except (KeyError, TypeError, ValueError) as exc:
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    reason = f"missing field {exc}" if isinstance(exc, KeyError) else exc
                     batch.failures.append(
-                        failure("jira", raw.get("key") if isinstance(raw, dict) else None, exc, raw)
+                        failure("jira", raw.get("key") if isinstance(raw, dict) else None, reason, raw)
                     )
                     continue
                 batch.documents.append(doc)
@@ -87,12 +130,24 @@ class JiraConnector:
             yield batch
 
     def census(self, program_id: str) -> set[str]:
-        base = self.jql.split("order by")[0].split("ORDER BY")[0].strip()
-        return {
-            raw["key"]
-            for page in self._pages(base or "order by key", ["key"])
-            for raw in page.get("issues", [])
-        }
+        lowered = self.jql.lower()
+        base = self.jql[: lowered.index("order by")].strip() if "order by" in lowered else self.jql.strip()
+        keys: set[str] = set()
+        for page in self._pages(base or "order by key", ["key"]):
+            for raw in page.get("issues") or []:
+                if not isinstance(raw, dict) or not raw.get("key"):
+                    # A census with holes would delete what it missed: refuse it instead.
+                    raise PilotError(
+                        ErrorCode.UPSTREAM_INVALID_OUTPUT, "jira: a census page has an issue without a key"
+                    )
+                keys.add(str(raw["key"]))
+        return keys
+
+
+def _page(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("issues", []), list):
+        raise PilotError(ErrorCode.UPSTREAM_INVALID_OUTPUT, "jira: the search answer is not a page of issues")
+    return body
 
 
 def adf_text(node: Any) -> str:
@@ -133,6 +188,9 @@ def issue_document(raw: dict[str, Any], program_id: str, base_url: str) -> Docum
     assignee = fields.get("assignee") or {}
     parent = (fields.get("parent") or {}).get("key")
     description = adf_text(fields.get("description")).strip()
+    comments = _comments(fields.get("comment"))
+    if comments:
+        description = f"{description}\n\nComments:\n{comments}".strip()
     meta: dict[str, Any] = {
         "status": (fields.get("status") or {}).get("name"),
         "assignee": assignee.get("displayName"),
@@ -148,6 +206,27 @@ def issue_document(raw: dict[str, Any], program_id: str, base_url: str) -> Docum
     return ticket_document("jira", key, program_id, fields.get("summary") or "", description, meta,
                            url=f"{base_url}/browse/{key}", created=fields.get("created"),
                            updated=fields.get("updated"))  # fmt: skip
+
+
+def _comments(field: Any) -> str:
+    """The newest comments as "- 2026-11-18 Name: text" lines. Comment text is data to index and
+    quote, never an instruction, whoever (or whatever app account) wrote it."""
+    items = field.get("comments") if isinstance(field, dict) else None
+    if not isinstance(items, list):
+        return ""
+    lines = []
+    for item in items[-MAX_COMMENTS:]:
+        if not isinstance(item, dict):
+            continue
+        body = re_space(adf_text(item.get("body")))
+        if body:
+            who = (item.get("author") or {}).get("displayName") or "unknown"
+            lines.append(f"- {str(item.get('created') or '')[:10]} {who}: {body}")
+    return "\n".join(lines)
+
+
+def re_space(text: str) -> str:
+    return " ".join(text.split())
 
 
 def ticket_document(
@@ -187,8 +266,10 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def import_jira_csv(data: str, program_id: str, base_url: str = "") -> PullBatch:
-    """A Jira "Export CSV (all fields)" file: repeated columns (Labels, links) are collected."""
+def import_jira_csv(data: str, program_id: str, base_url: str = "", *, tz: tzinfo = UTC) -> PullBatch:
+    """A Jira "Export CSV (all fields)" file: repeated columns (Labels, links) are collected, links
+    (written as issue ids) are turned back into keys through the `Issue id` column, and times
+    (written in the exporting user's zone, without saying which) are read in `tz`."""
     rows = list(csv.reader(io.StringIO(data.lstrip("\ufeff"))))
     if not rows or "Issue key" not in rows[0]:
         raise PilotError(
@@ -196,6 +277,14 @@ def import_jira_csv(data: str, program_id: str, base_url: str = "") -> PullBatch
         )
     header = rows[0]
     batch = PullBatch()
+    key_at = header.index("Issue key")
+    id_at = header.index("Issue id") if "Issue id" in header else None
+    keys_by_id = {row[id_at].strip(): row[key_at].strip() for row in rows[1:]
+                  if id_at is not None and len(row) > max(key_at, id_at)}  # fmt: skip
+
+    def as_keys(values: list[str]) -> list[str]:
+        return [keys_by_id.get(v, v) for v in values]
+
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -212,8 +301,8 @@ def import_jira_csv(data: str, program_id: str, base_url: str = "") -> PullBatch
                 "due": _csv_date(_first(values, "Due date")), "priority": _first(values, "Priority"),
                 "labels": values.get("Labels", []), "parent": _first(values, "Parent key") or _first(values, "Parent"),
                 "issue_type": _first(values, "Issue Type"),
-                "blocks": values.get("Outward issue link (Blocks)", []),
-                "blocked_by": values.get("Inward issue link (Blocks)", []),
+                "blocks": as_keys(values.get("Outward issue link (Blocks)", [])),
+                "blocked_by": as_keys(values.get("Inward issue link (Blocks)", [])),
             }  # fmt: skip
             batch.documents.append(
                 ticket_document(
@@ -224,8 +313,8 @@ def import_jira_csv(data: str, program_id: str, base_url: str = "") -> PullBatch
                     _first(values, "Description") or "",
                     meta,
                     url=f"{base_url.rstrip('/')}/browse/{key}" if base_url else None,
-                    created=_csv_time(_first(values, "Created")),
-                    updated=_csv_time(_first(values, "Updated")),
+                    created=_csv_time(_first(values, "Created"), tz),
+                    updated=_csv_time(_first(values, "Updated"), tz),
                 )  # fmt: skip
             )
         except (ValueError, KeyError) as exc:
@@ -238,11 +327,10 @@ def _first(values: dict[str, list[str]], name: str) -> str | None:
     return found[0] if found else None
 
 
-def _csv_time(value: str | None) -> str | None:
+def _csv_time(value: str | None, tz: tzinfo) -> str | None:
     if not value:
         return None
-    # The export writes times in the exporting user's zone without saying which; read them as UTC.
-    return datetime.strptime(value, "%d/%b/%y %I:%M %p").replace(tzinfo=UTC).isoformat()
+    return datetime.strptime(value, "%d/%b/%y %I:%M %p").replace(tzinfo=tz).isoformat()
 
 
 def _csv_date(value: str | None) -> str | None:

@@ -10,6 +10,7 @@ binary, too large) is a clear error and nothing is returned, so nothing half-par
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -204,6 +205,8 @@ def _parse_json(text: str, filename: str, warnings: list[str]) -> tuple[list[Tur
             ErrorCode.INVALID_INPUT,
             f"{filename}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
         ) from exc
+    except RecursionError as exc:
+        raise PilotError(ErrorCode.INVALID_INPUT, f"{filename}: the JSON is nested too deeply") from exc
     title = ""
     found: date | None = None
     if isinstance(raw, dict):
@@ -240,14 +243,15 @@ def _parse_json(text: str, filename: str, warnings: list[str]) -> tuple[list[Tur
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    found: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        found = float(value)
+    elif isinstance(value, str):
         try:
-            return _seconds(value) if ":" in value else float(value)
+            found = _seconds(value) if ":" in value else float(value)
         except ValueError:
             return None
-    return None
+    return found if found is not None and math.isfinite(found) and found >= 0 else None
 
 
 def _parse_lines(text: str) -> list[Turn]:

@@ -1,41 +1,42 @@
-"""Documents over HTTP: upload and ingest a file, list a program's documents, sync a source,
-and search a program's index."""
+"""Documents over HTTP: upload and ingest a file, list a program's documents, sync a source (a
+background job), and search a program's index."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from pilot.api.deps import CanEdit, CanView, PilotDep
+from pilot.api.routes.extract import RunnerDep
 from pilot.domain.errors import ErrorCode, PilotError
-from pilot.index import Hit, open_index
-from pilot.pipeline.ingest import IngestReport, ingest_paths, sync_source
+from pilot.domain.jobs import Job
+from pilot.index import Hit
+from pilot.pipeline.ingest import (
+    SYNC_JOB,
+    DocumentInfo,
+    IngestReport,
+    check_source,
+    ingest_upload,
+    list_documents,
+)
 from pilot.pipeline.search import search_program
-from pilot.store.documents import list_document_rows
 from pilot.store.programs import load_program
 
 router = APIRouter(tags=["documents"])
 
 
-class DocumentInfo(BaseModel):
-    id: int
-    source: str
-    external_id: str
-    kind: str
-    title: str
-    url: str | None
-    meeting_date: date | None
-    updated_at: datetime | None
-    index_state: str
-    warnings: list[str]
-
-
-@router.post("/programs/{program_id}/documents", status_code=201)
+@router.post(
+    "/programs/{program_id}/documents",
+    status_code=201,
+    responses={
+        422: {
+            "description": "The file is empty, binary, too large or has no readable record; nothing stored."
+        }
+    },
+)
 async def upload_document_route(
     program_id: str,
     _scope: CanEdit,
@@ -43,54 +44,55 @@ async def upload_document_route(
     file: Annotated[UploadFile, File(description="Transcript, notes, Jira CSV or a saved API response.")],
     meeting_date: Annotated[date | None, Form()] = None,
 ) -> IngestReport:
+    """Store the file verbatim, then index it. The same file uploaded twice is one document."""
     limit = pilot.settings.max_transcript_bytes
-    data = await file.read(limit + 1)
+    data = await file.read(limit + 1)  # never more than the limit (+1 to tell "too large") in memory
     if len(data) > limit:
-        raise PilotError(ErrorCode.INVALID_INPUT, f"the file is larger than {limit // (1024 * 1024)} MB")
-    name = Path(file.filename or "upload.txt").name or "upload.txt"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        report = ingest_paths(
-            pilot, program_id, [path], index=open_index(pilot.settings), meeting_date=meeting_date
-        )
-    if report.failures and not report.documents:
         raise PilotError(
             ErrorCode.INVALID_INPUT,
-            report.failures[0].error,
-            details=[f.model_dump() for f in report.failures],
+            f"{file.filename or 'the file'}: larger than the {limit / 1048576:.0f} MB limit",
+            details={"limit": limit},
         )
-    return report
+    return await run_in_threadpool(
+        ingest_upload, pilot, program_id, data, file.filename or "upload.txt", meeting_date=meeting_date
+    )
 
 
 @router.get("/programs/{program_id}/documents")
 def list_documents_route(
-    program_id: str, _scope: CanView, pilot: PilotDep, source: str | None = None
+    program_id: str,
+    _scope: CanView,
+    pilot: PilotDep,
+    source: str | None = None,
+    kind: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[DocumentInfo]:
+    """Stored documents, newest first, with their index state and parse warnings (no text)."""
+    return list_documents(pilot, program_id, source=source, kind=kind, limit=limit, offset=offset)
+
+
+@router.post(
+    "/programs/{program_id}/sync/{source}",
+    status_code=202,
+    responses={
+        202: {"description": "Sync queued; poll `GET /programs/{id}/jobs/{job.id}` for its report."},
+        409: {"description": "The source is not configured (credentials missing)."},
+    },
+)
+def sync_route(
+    program_id: str,
+    source: Literal["jira", "github", "pagerduty"],
+    _scope: CanEdit,
+    pilot: PilotDep,
+    runner: RunnerDep,
+    census: bool = True,
+) -> Job:
+    """Pull what changed at the source since the last sync, then check for deletions."""
     with pilot.db.transaction() as session:
         load_program(session, program_id)
-        return [
-            DocumentInfo(
-                id=r.id,
-                source=r.source,
-                external_id=r.external_id,
-                kind=r.kind,
-                title=r.title,
-                url=r.url,
-                meeting_date=r.meeting_date,
-                updated_at=r.updated_at,
-                index_state=r.index_state,
-                warnings=list(r.warnings),
-            )  # fmt: skip
-            for r in list_document_rows(session, program_id, source=source)
-        ]
-
-
-@router.post("/programs/{program_id}/sync/{source}")
-def sync_route(
-    program_id: str, source: Literal["jira", "github", "pagerduty"], _scope: CanEdit, pilot: PilotDep
-) -> IngestReport:
-    return sync_source(pilot, program_id, source, index=open_index(pilot.settings))
+    check_source(pilot.settings, source)
+    return runner.submit(SYNC_JOB, program_id, {"source": source, "census": census})
 
 
 @router.get("/programs/{program_id}/search")
