@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pilot.domain.documents import Document
 from pilot.pipeline.context import Pilot, fixed_clock, open_pilot
 from pilot.pipeline.programs import import_program_file
 from pilot.sample import SAMPLE_NOW, incidents_dir, sample_program_path, tickets_dir
 from pilot.settings import Settings
+from tests.ingest.fakes import FakeIndex
 
 
 def load(folder: Path, name: str) -> Any:
@@ -35,23 +35,6 @@ def github_issues() -> list[dict[str, Any]]:
 def pagerduty_incidents() -> dict[str, Any]:
     data: dict[str, Any] = load(incidents_dir(), "pagerduty_incidents.json")
     return data
-
-
-class FakeIndex:
-    """Records what ingestion asks of the index."""
-
-    def __init__(self) -> None:
-        self.documents: dict[str, Document] = {}
-        self.removed: list[str] = []
-
-    def add_documents(self, docs: Sequence[Document]) -> int:
-        for doc in docs:
-            self.documents[doc.key] = doc
-        return len(docs)
-
-    def remove_document(self, program_id: str, document_key: str) -> None:
-        self.removed.append(document_key)
-        self.documents.pop(document_key, None)
 
 
 @pytest.fixture

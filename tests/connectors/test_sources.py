@@ -20,8 +20,7 @@ from pilot.pipeline.context import Pilot
 from pilot.pipeline.ingest import sync_source
 from pilot.sample import SAMPLE_PROGRAM_ID, tickets_dir
 from pilot.store.documents import get_sync_state, list_document_rows
-
-from .conftest import FakeIndex
+from tests.ingest.fakes import FakeIndex
 
 JIRA = "https://acmepay.atlassian.net"
 SEARCH = f"{JIRA}/rest/api/3/search/jql"

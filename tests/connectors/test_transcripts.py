@@ -201,3 +201,64 @@ def test_a_50_mb_file_is_refused_before_parsing() -> None:
     # ...and a raised limit parses it fully.
     doc = parse(data, "huge.txt", max_bytes=60 * 1024 * 1024)
     assert doc.turns[0].speaker == "Dana"
+
+
+def test_markdown_notes_from_the_sample_keep_people_and_skip_labels() -> None:
+    path = transcripts_dir() / "2026-11-18-risk-review.md"
+    doc = parse(path.read_bytes(), path.name)
+    assert doc.kind == DocumentKind.NOTES and doc.meeting_date == date(2026, 11, 18)
+    assert doc.title == "Risk review: Payments platform migration" and doc.warnings == []
+    speakers = {t.speaker for t in doc.turns if t.speaker}
+    assert {"Dana", "Grace", "Priya", "Nora"} <= speakers and not speakers & {"Open", "Date", "Attendees"}
+
+
+def test_srt_from_the_sample() -> None:
+    path = transcripts_dir() / "2026-11-19-ledger-standup.srt"
+    doc = parse(path.read_bytes(), path.name)
+    assert doc.metadata["format"] == "srt" and doc.meeting_date == date(2026, 11, 19)
+    assert (doc.turns[0].speaker, doc.turns[0].start, doc.turns[0].end) == ("Marcus", 3.0, 10.868)
+    assert all(t.start is not None for t in doc.turns) and doc.warnings == []
+
+
+def test_utf16_without_a_byte_order_mark_is_read_with_a_warning() -> None:
+    doc = parse(ZOOM_VTT.encode("utf-16-le"), "teams.vtt")
+    assert doc.turns[0].speaker == "Dana Whitfield" and any("UTF-16-LE" in w for w in doc.warnings)
+
+
+def test_a_stray_nul_past_the_head_is_dropped_with_a_warning() -> None:
+    data = ("Dana: " + "long line " * 8000 + "\n").encode() + b"Omar: I'll do\x00 it.\n"
+    doc = parse(data, "notes.txt")
+    assert doc.turns[-1].text == "I'll do it." and "\x00" not in doc.text
+    assert any("NUL" in w for w in doc.warnings)
+
+
+def test_json_nested_too_deeply_is_a_clear_error() -> None:
+    with pytest.raises(PilotError) as raised:
+        parse(b"[" * 100_000 + b"]" * 100_000, "turns.json")
+    assert raised.value.code == ErrorCode.INVALID_INPUT and "nested too deeply" in raised.value.message
+
+
+def test_json_times_that_are_not_times_are_dropped_not_kept() -> None:
+    payload = [{"speaker": "Ana", "text": "a", "start": True}, {"speaker": "Ben", "text": "b", "start": 1e400},
+               {"speaker": "Cy", "text": "c", "start": -3}, {"speaker": "Di", "text": "d", "start": "0:07"},
+               {"speaker": "Ed", "text": 5}]  # fmt: skip
+    doc = parse(json.dumps(payload).replace("Infinity", "1e400"), "t.json")
+    assert [(t.speaker, t.start) for t in doc.turns] == [
+        ("Ana", None),
+        ("Ben", None),
+        ("Cy", None),
+        ("Di", 7.0),
+    ]
+    assert any("without text were skipped" in w for w in doc.warnings)
+
+
+def test_otter_text_before_the_first_speaker_is_kept_with_a_warning() -> None:
+    doc = parse("Transcribed by otter.ai\n\n" + OTTER, "otter.txt")
+    assert doc.turns[0].speaker is None and doc.turns[1].speaker == "Dana Whitfield"
+    assert any("before the first speaker" in w for w in doc.warnings)
+
+
+def test_a_cue_with_a_voice_tag_and_no_name_keeps_its_text() -> None:
+    doc = parse("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v >hello there</v>\n", "x.vtt")
+    assert [(t.speaker, t.text, t.start) for t in doc.turns] == [(None, "hello there", 1.0)]
+    assert any("no speaker names" in w for w in doc.warnings)

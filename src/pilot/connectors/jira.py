@@ -37,8 +37,15 @@ def jira_from_settings(settings: Settings) -> JiraConnector:
         needs = "PILOT_JIRA_URL and PILOT_JIRA_API_TOKEN (a personal access token)" if server else \
             "PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"  # fmt: skip
         raise PilotError(ErrorCode.NOT_CONFIGURED, f"Jira needs {needs}")
+    jql = settings.jira_jql or (
+        f'project = "{settings.jira_project_key}"' if settings.jira_project_key else ""
+    )
+    if not JiraConnector.bounded(jql):
+        # Jira Cloud answers an unrestricted search with 400 "Unbounded JQL queries are not allowed".
+        raise PilotError(ErrorCode.NOT_CONFIGURED,
+                         "Jira sync needs PILOT_JIRA_JQL (for example: project = PAY) or PILOT_JIRA_PROJECT_KEY")  # fmt: skip
     return JiraConnector(settings.jira_url, settings.jira_email or "", settings.jira_api_token.get_secret_value(),
-                         jql=settings.jira_jql or "order by updated", deployment=settings.jira_deployment)  # fmt: skip
+                         jql=jql, deployment=settings.jira_deployment)  # fmt: skip
 
 
 class JiraConnector:
@@ -69,18 +76,26 @@ class JiraConnector:
         self.http = HttpClient(self.base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint,
                                **kwargs)  # fmt: skip
 
+    @staticmethod
+    def bounded(jql: str) -> bool:
+        lowered = jql.lower()
+        return bool((jql[: lowered.index("order by")] if "order by" in lowered else jql).strip())
+
+    def _base_jql(self) -> str:
+        """The configured JQL without its ORDER BY (a pull and a census choose their own order)."""
+        lowered = self.jql.lower()
+        return (self.jql[: lowered.index("order by")] if "order by" in lowered else self.jql).strip()
+
     def _query(self, since: str | None) -> str:
-        base = self.jql.strip()
-        order = ""
-        lowered = base.lower()
-        if "order by" in lowered:
-            position = lowered.index("order by")
-            base, order = base[:position].strip(), base[position:]
+        # Always oldest change first, whatever order the configured JQL asks for: the cursor saved
+        # after each page is then a point that everything before it has been read up to.
+        base = self._base_jql()
         if since:
-            # JQL compares minutes in the user's zone; the overlap is harmless since upserts are idempotent.
+            # JQL compares minutes in the user's zone (the zone Jira writes `updated` in, so the
+            # cursor's local time is that zone's); the minute of overlap is harmless, upserts are idempotent.
             stamp = datetime.fromisoformat(since).strftime("%Y-%m-%d %H:%M")
             base = f'({base}) AND updated >= "{stamp}"' if base else f'updated >= "{stamp}"'
-        return f"{base} ORDER BY updated ASC" if since or not order else f"{base} {order}".strip()
+        return f"{base} ORDER BY updated ASC".strip()
 
     def _pages(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
         if self.deployment == "server":
@@ -130,10 +145,8 @@ class JiraConnector:
             yield batch
 
     def census(self, program_id: str) -> set[str]:
-        lowered = self.jql.lower()
-        base = self.jql[: lowered.index("order by")].strip() if "order by" in lowered else self.jql.strip()
         keys: set[str] = set()
-        for page in self._pages(base or "order by key", ["key"]):
+        for page in self._pages(f"{self._base_jql()} ORDER BY key".strip(), ["key"]):
             for raw in page.get("issues") or []:
                 if not isinstance(raw, dict) or not raw.get("key"):
                     # A census with holes would delete what it missed: refuse it instead.

@@ -37,7 +37,10 @@ _ISO_DATE = re.compile(r"\b(20\d{2})-(\d{2})-(\d{2})\b")
 _NOT_SPEAKERS = frozenset(
     "date time when where location attendees attendee participants regrets chair notes note agenda "
     "subject title re cc to from action actions decision decisions risk risks issue issues todo next "
-    "summary owner owners due status update updates follow followup link links http https".split()
+    "summary owner owners due status update updates follow followup link links http https open question "
+    "questions blocker blockers dependency dependencies assumption assumptions outcome outcomes context "
+    "background goal goals fyi reminder proposal recommendation ask asks result results conclusion "
+    "pending done parking lot takeaways highlights lowlights wins".split()
 )
 
 

@@ -153,9 +153,7 @@ def index_pending(
     progress: Progress | None = None,
 ) -> None:
     """Index every stored document not yet indexed (new, changed, or failed before). A batch the
-    index refuses is marked `failed` with the error and retried by the next run. Deleted documents
-    still in the index are removed first."""
-    remove_deleted(pilot, program_id, index, report)
+    index refuses is marked `failed` with the error and retried by the next run."""
     with pilot.db.transaction() as session:
         ids = list(
             session.execute(
@@ -232,13 +230,15 @@ def ingest_paths(
         paths, meeting_date=meeting_date, max_bytes=pilot.settings.max_transcript_bytes, tz=zone
     )
     report = IngestReport(program_id=program_id, source="file")
+    target = _index_for(pilot, index)
+    remove_deleted(pilot, program_id, target, report)  # left over from an earlier run
     seen: dict[str, str] = {}
     for done, batch in enumerate(files.pull(program_id, None), start=1):
         report.failures.extend(batch.failures)
         _store(pilot, report, _first_seen(batch, seen, report))
         if progress:
             progress("storing", done, len(files.files))
-    index_pending(pilot, program_id, _index_for(pilot, index), report, progress=progress)
+    index_pending(pilot, program_id, target, report, progress=progress)
     return report
 
 
@@ -305,6 +305,7 @@ def sync_source(
     connector = connector or build_connector(source, pilot.settings)
     target = _index_for(pilot, index)
     report = IngestReport(program_id=program_id, source=source, cursor=cursor)
+    remove_deleted(pilot, program_id, target, report)  # left over from an earlier run
     try:
         for number, batch in enumerate(connector.pull(program_id, cursor), start=1):
             report.failures.extend(batch.failures)
