@@ -10,8 +10,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pilot.cli.common import console, emit_json, handle_errors, pilot_session
-from pilot.domain.errors import ErrorCode, PilotError
+from pilot.cli.common import EXIT_CODES, console, emit_json, handle_errors, pilot_session
+from pilot.domain.errors import Actor, ErrorCode, PilotError
 from pilot.pipeline.ingest import IngestReport, ingest_paths, sync_source
 from pilot.pipeline.search import search_program
 
@@ -56,7 +56,12 @@ def register(app: typer.Typer) -> None:
         """Store documents (verbatim, before any processing) and index them for search."""
         if bool(paths) == bool(source):
             raise PilotError(ErrorCode.INVALID_INPUT, "give files or folders, or --source, not both")
-        when = date.fromisoformat(meeting_date) if meeting_date else None
+        try:
+            when = date.fromisoformat(meeting_date) if meeting_date else None
+        except ValueError:
+            raise PilotError(
+                ErrorCode.INVALID_INPUT, f"--meeting-date {meeting_date!r} is not YYYY-MM-DD"
+            ) from None
         with pilot_session() as ctx, Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True, disable=as_json,
@@ -71,6 +76,8 @@ def register(app: typer.Typer) -> None:
             else:
                 report = ingest_paths(ctx, program, paths or [], meeting_date=when, progress=progress)
         emit_json(report) if as_json else print_report(report)
+        if report.failures and not report.documents:
+            raise typer.Exit(EXIT_CODES[Actor.USER])  # nothing could be read: a script should notice
 
     @app.command("search")
     @handle_errors
