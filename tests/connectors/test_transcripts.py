@@ -262,3 +262,43 @@ def test_a_cue_with_a_voice_tag_and_no_name_keeps_its_text() -> None:
     doc = parse("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v >hello there</v>\n", "x.vtt")
     assert [(t.speaker, t.text, t.start) for t in doc.turns] == [(None, "hello there", 1.0)]
     assert any("no speaker names" in w for w in doc.warnings)
+
+
+GOOGLE_MEET_DOC = """Cutover sync - Transcript
+2026-11-16
+
+00:00:00
+
+Dana Whitfield: Morning, all.
+Omar Farouk: The runbook is done.
+It covers rollback too.
+00:05:00
+
+Dana Whitfield: Great, thanks.
+"""
+
+
+def test_google_meet_transcript_document_with_timestamps_every_few_minutes() -> None:
+    doc = parse(GOOGLE_MEET_DOC, "Cutover sync - Transcript.txt")
+    assert doc.kind == DocumentKind.TRANSCRIPT and doc.metadata["format"] == "timestamped lines"
+    assert [(t.speaker, t.start) for t in doc.turns if t.speaker] == [
+        ("Dana Whitfield", 0.0), ("Omar Farouk", None), ("Dana Whitfield", 300.0)]  # fmt: skip
+    assert (
+        next(t.text for t in doc.turns if t.speaker == "Omar Farouk")
+        == "The runbook is done. It covers rollback too."
+    )
+    assert doc.meeting_date == date(2026, 11, 16)
+
+
+def test_bracketed_timestamps_are_not_mistaken_for_json() -> None:
+    text = "[00:00:05] Dana: Morning.\n[00:00:09] Omar: Hi.\nOmar (00:01:10): The runbook.\n"
+    doc = parse(text, "export.txt")
+    assert [(t.speaker, t.start, t.text) for t in doc.turns] == [
+        ("Dana", 5.0, "Morning."), ("Omar", 9.0, "Hi."), ("Omar", 70.0, "The runbook.")]  # fmt: skip
+
+
+def test_zoom_chat_lines() -> None:
+    doc = parse(
+        "10:01:23 From Priya Raman to Everyone: the doc link\n10:02:00 From Omar to Dana: ok\n", "chat.txt"
+    )
+    assert [(t.speaker, t.text) for t in doc.turns] == [("Priya Raman", "the doc link"), ("Omar", "ok")]

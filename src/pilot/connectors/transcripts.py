@@ -30,9 +30,15 @@ _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>(.*?)(?:</v>|(?=<v[\s.])|$)", r
 _TAG = re.compile(r"</?[^>]+>")
 _NAME = r"[A-Z][\w.'\u2019-]*(?:\s+(?:[A-Z][\w.'\u2019-]*|de|van|von|da|del|la|le|bin|al)){0,4}"
 _SPEAKER_LINE = re.compile(
-    rf"^\s*(?:[-*]\s+)?(?:\*\*)?({_NAME})(?:\*\*)?\s*(?:\([^)]{{0,40}}\))?\s*:\s*(?:\*\*)?\s*(.+)$"
+    rf"^\s*(?:[-*]\s+)?(?:\*\*)?({_NAME})(?:\*\*)?\s*(?:[(\[]([^)\]]{{0,40}})[)\]])?\s*:\s*(?:\*\*)?\s*(.+)$"
 )
+# Timestamps in line-based exports: a line of its own (Google Meet's transcript document every
+# few minutes), a line prefix ("[00:01:23] Dana: ..."), or after the name ("Dana (00:01:23): ...").
+_STAMP_LINE = re.compile(rf"^[\[(]?({_TIME})[\])]?$")
+_STAMP_PREFIX = re.compile(rf"^[\[(]?({_TIME})[\])]?\s*[-|]?\s+(?=\S)")
+_CHAT_LINE = re.compile(r"^From\s+(.+?)\s+to\s+(?:Everyone|[^:]{1,60}?)\s*:\s*(.+)$")
 _OTTER_HEADER = re.compile(rf"^\s*({_NAME})\s{{2,}}({_TIME})\s*$")
+_LINES_FORMAT = {DocumentKind.NOTES: "notes", DocumentKind.TRANSCRIPT: "timestamped lines"}
 _ISO_DATE = re.compile(r"\b(20\d{2})-(\d{2})-(\d{2})\b")
 _NOT_SPEAKERS = frozenset(
     "date time when where location attendees attendee participants regrets chair notes note agenda "
@@ -55,20 +61,19 @@ def parse_transcript(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Document:
     text, warnings = decode_text(data, filename, max_bytes=max_bytes)
-    suffix = PurePath(filename).suffix.lower()
-    stripped = text.lstrip()
-    if suffix == ".vtt" or stripped.startswith("WEBVTT"):
-        turns, kind, title = _parse_cues(text, warnings, vtt=True), DocumentKind.TRANSCRIPT, _vtt_title(text)
-    elif suffix == ".srt" or _looks_like_srt(stripped):
-        turns, kind, title = _parse_cues(text, warnings, vtt=False), DocumentKind.TRANSCRIPT, ""
-    elif suffix == ".json" or stripped.startswith(("[", "{")):
+    fmt = _detect(PurePath(filename).suffix.lower(), text)
+    if fmt in ("webvtt", "srt"):
+        turns, kind = _parse_cues(text, warnings, vtt=fmt == "webvtt"), DocumentKind.TRANSCRIPT
+        title = _vtt_title(text) if fmt == "webvtt" else ""
+    elif fmt == "json":
         turns, title, json_date = _parse_json(text, filename, warnings)
         kind = DocumentKind.TRANSCRIPT
         meeting_date = meeting_date or json_date
-    elif _looks_like_otter(text):
+    elif fmt == "otter":
         turns, kind, title = _parse_otter(text, warnings), DocumentKind.TRANSCRIPT, ""
     else:
-        turns, kind, title = _parse_lines(text), DocumentKind.NOTES, _markdown_title(text)
+        turns, title = _parse_lines(text), _markdown_title(text)
+        kind = DocumentKind.TRANSCRIPT if any(t.start is not None for t in turns) else DocumentKind.NOTES
     turns = [t for t in turns if t.text.strip()]
     if not turns:
         raise PilotError(ErrorCode.INVALID_INPUT, f"{filename}: no speech or notes found in the file")
@@ -87,7 +92,7 @@ def parse_transcript(
         text=body,
         meeting_date=found_date,
         turns=[t.model_copy(update={"index": i}) for i, t in enumerate(turns)],
-        metadata={"filename": filename, "format": _format_name(suffix, stripped, kind)},
+        metadata={"filename": filename, "format": fmt if fmt != "lines" else _LINES_FORMAT[kind]},
         warnings=warnings,
     )
 
@@ -259,9 +264,11 @@ def _number(value: object) -> float | None:
 
 def _parse_lines(text: str) -> list[Turn]:
     """Notes: "Name: text" lines become turns; other lines are turns without a speaker, and a
-    line that continues the previous speaker's paragraph joins it."""
+    line that continues the previous speaker's paragraph joins it. Timestamps, where the export
+    has them, become the start of the turn they introduce."""
     turns: list[Turn] = []
     in_fence = False
+    pending: float | None = None  # a timestamp on a line of its own, for the next turn
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped.startswith("```"):
@@ -269,10 +276,20 @@ def _parse_lines(text: str) -> list[Turn]:
             continue
         if not stripped or in_fence or stripped.startswith("#") or set(stripped) <= set("-=*_|: "):
             continue
-        speaker, said = _split_speaker(stripped)
+        alone = _STAMP_LINE.match(stripped)
+        if alone:
+            pending = _seconds(alone.group(1))
+            continue
+        start: float | None = None
+        prefix = _STAMP_PREFIX.match(stripped)
+        if prefix:
+            start, stripped = _seconds(prefix.group(1)), stripped[prefix.end() :]
+        speaker, said, stamp = _speaker_and_time(stripped)
+        start = start if start is not None else stamp
         labelled = speaker is None and _SPEAKER_LINE.match(stripped) is not None  # "Action: ...", "Risk: ..."
         if (
             speaker is None
+            and start is None
             and not labelled
             and turns
             and turns[-1].speaker
@@ -280,15 +297,29 @@ def _parse_lines(text: str) -> list[Turn]:
         ):
             turns[-1] = turns[-1].model_copy(update={"text": f"{turns[-1].text} {_clean(said)}"})
             continue
-        turns.append(Turn(index=0, speaker=speaker, text=_clean(said)))
+        if start is None and pending is not None:
+            start, pending = pending, None
+        elif start is not None:
+            pending = None
+        turns.append(Turn(index=0, speaker=speaker, text=_clean(said), start=start))
     return turns
 
 
-def _split_speaker(text: str) -> tuple[str | None, str]:
+def _speaker_and_time(text: str) -> tuple[str | None, str, float | None]:
+    chat = _CHAT_LINE.match(text)
+    if chat:
+        return chat.group(1).strip(), chat.group(2).strip(), None
     match = _SPEAKER_LINE.match(text)
     if match and match.group(1).split()[0].lower().strip(".") not in _NOT_SPEAKERS:
-        return match.group(1).strip(), match.group(2).strip()
-    return None, text
+        aside = (match.group(2) or "").strip()
+        stamp = _seconds(aside) if re.fullmatch(_TIME, aside) else None
+        return match.group(1).strip(), match.group(3).strip(), stamp
+    return None, text, None
+
+
+def _split_speaker(text: str) -> tuple[str | None, str]:
+    speaker, said, _ = _speaker_and_time(text)
+    return speaker, said
 
 
 def _markdown_title(text: str) -> str:
@@ -311,11 +342,23 @@ def _date_in(text: str) -> date | None:
     return None
 
 
-def _format_name(suffix: str, text: str, kind: DocumentKind) -> str:
-    if suffix == ".vtt" or text.startswith("WEBVTT"):
+def _detect(suffix: str, text: str) -> str:
+    """The format, by extension first and then by content (exports are often renamed .txt)."""
+    head = text.lstrip()
+    if suffix == ".vtt" or head.startswith("WEBVTT"):
         return "webvtt"
-    if suffix == ".srt" or _looks_like_srt(text):
+    if suffix == ".srt" or _looks_like_srt(head):
         return "srt"
-    if suffix == ".json" or text.startswith(("[", "{")):
-        return "json"
-    return "notes" if kind == DocumentKind.NOTES else "otter"
+    if suffix == ".json" or (head.startswith(("[", "{")) and _is_json(head)):
+        return "json"  # "[00:00:05] Dana: ..." starts with a bracket too, but is not JSON
+    if _looks_like_otter(text):
+        return "otter"
+    return "lines"
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
