@@ -110,3 +110,26 @@ def test_a_body_that_is_not_json_is_an_upstream_error(respx_mock: respx.MockRout
     with pytest.raises(PilotError) as raised:
         client()[0].get_json("/x")
     assert raised.value.code == ErrorCode.UPSTREAM_INVALID_OUTPUT
+
+
+def test_no_secret_reaches_the_logs_on_success_retry_or_failure(
+    respx_mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    import base64
+    import logging
+
+    from pilot.connectors.jira import JiraConnector
+
+    caplog.set_level(logging.DEBUG)
+    basic = base64.b64encode(f"pm@acme.example:{SECRET}".encode()).decode()
+    respx_mock.get(url__startswith="https://acme.atlassian.net/rest/api/3/search/jql").mock(side_effect=[
+        httpx.Response(503), httpx.Response(200, json={"issues": [], "isLast": True}), httpx.Response(401),
+    ])  # fmt: skip
+    connector = JiraConnector("https://acme.atlassian.net", "pm@acme.example", SECRET, jql="project = PAY",
+                              sleep=lambda _s: None)  # fmt: skip
+    list(connector.pull("p", None))
+    with pytest.raises(PilotError):
+        list(connector.pull("p", None))
+    logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
+    assert "search/jql" in logged  # httpx did log the requests...
+    assert SECRET not in logged and basic not in logged  # ...and nothing secret in them

@@ -205,3 +205,21 @@ def test_adf_and_jira_csv_export() -> None:
     assert epic.metadata["labels"] == ["cutover", "wave-1"] and epic.updated_at is not None
     with pytest.raises(PilotError, match="Issue key"):
         import_jira_csv("a,b\n1,2\n", SAMPLE_PROGRAM_ID)
+
+
+def test_adf_tables_dates_and_odd_nodes() -> None:
+    adf = {"type": "doc", "version": 1, "content": [
+        {"type": "table", "content": [
+            {"type": "tableRow", "content": [
+                {"type": "tableHeader", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Step"}]}]},
+                {"type": "tableHeader", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Owner"}]}]}]},
+            {"type": "tableRow", "content": [
+                {"type": "tableCell", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Drain"}]}]},
+                {"type": "tableCell", "content": [{"type": "paragraph", "content": [
+                    {"type": "mention", "attrs": {"id": "712020:1", "text": "@Omar Farouk"}}]}]}]}]},
+        {"type": "paragraph", "content": [{"type": "text", "text": "Due "},
+                                          {"type": "date", "attrs": {"timestamp": "1795478400000"}}]},
+        {"type": "mediaSingle", "content": [{"type": "media", "attrs": {"id": "x", "type": "file"}}]},
+        42, {"type": "extension", "attrs": {"extensionKey": "jira-macro"}},
+    ]}  # fmt: skip
+    assert adf_text(adf) == "Step | Owner\nDrain | @Omar Farouk\nDue 2026-11-24\n"

@@ -164,25 +164,35 @@ def _page(body: Any) -> dict[str, Any]:
 
 
 def adf_text(node: Any) -> str:
-    """Atlassian Document Format -> plain text with paragraphs and list bullets."""
+    """Atlassian Document Format -> plain text: paragraphs and headings on lines, list items as
+    bullets, table rows as cells joined by " | ", mentions and dates as they read."""
     if node is None:
         return ""
     if isinstance(node, str):
         return node
+    if isinstance(node, list):
+        return "".join(adf_text(child) for child in node)
+    if not isinstance(node, dict):
+        return ""
     kind = node.get("type")
     attrs = node.get("attrs") or {}
     if kind == "text":
         return str(node.get("text", ""))
     if kind == "hardBreak":
         return "\n"
-    if kind in ("mention", "emoji", "status", "date", "inlineCard"):
+    if kind == "date" and str(attrs.get("timestamp", "")).isdigit():  # epoch milliseconds
+        return datetime.fromtimestamp(int(attrs["timestamp"]) / 1000, UTC).date().isoformat()
+    if kind in ("mention", "emoji", "status", "date", "inlineCard", "blockCard"):
         return str(
             attrs.get("text") or attrs.get("shortName") or attrs.get("url") or attrs.get("timestamp") or ""
         )
+    if kind == "tableRow":
+        cells = [adf_text(cell).strip().replace("\n", " ") for cell in node.get("content") or []]
+        return " | ".join(cells) + "\n"
     inner = "".join(adf_text(child) for child in node.get("content") or [])
     if kind == "listItem":
         return f"- {inner.strip()}\n"
-    if kind in ("paragraph", "heading", "codeBlock", "blockquote", "rule"):
+    if kind in ("paragraph", "heading", "codeBlock", "blockquote", "rule", "panel", "table"):
         return f"{inner.strip()}\n"
     return inner
 
