@@ -111,16 +111,24 @@ def test_llm_answer_keeps_verified_citations_and_drops_invented_ones(
         {"passage": 1, "quote": "Security signed off everything yesterday."},
         {"passage": 9, "quote": "anything"},
     ]}  # fmt: skip
-    route = respx_mock.post("/chat/completions").mock(
-        return_value=httpx.Response(200, json=completion(json.dumps(body)))
-    )
+    open_question = {
+        "record": None,
+        "owner": None,
+        "status": "any",
+        "older_than_days": None,
+        "due_within_days": None,
+    }
+    route = respx_mock.post("/chat/completions").mock(side_effect=[
+        httpx.Response(200, json=completion(json.dumps(open_question))),
+        httpx.Response(200, json=completion(json.dumps(body))),
+    ])  # fmt: skip
     answer = ask(pilot, P, "What is blocking the PCI segmentation?")
     assert answer.engine == "llm" and len(answer.citations) == 1 and answer.citations[0].verified
     assert {f.rule_id for f in answer.findings} == {
         "answer.quote_not_in_source",
         "answer.citation_not_retrieved",
     }
-    sent = json.loads(route.calls[0].request.content)["messages"][1]["content"]
+    sent = json.loads(route.calls[1].request.content)["messages"][1]["content"]
     assert '<passage number="1"' in sent and "another program" not in sent
 
 
@@ -170,3 +178,22 @@ def test_qa_eval_runs_on_any_data_dir_with_the_layout_and_reports_llm_accuracy(t
     assert report["questions"] == 2 and report["top_hit"] == 1.0 and report["recipe"]["questions"] == 2
     assert report["llm"]["accuracy"] == 0.5 and report["llm"]["by_type"] == {"when": 0.0, "who": 1.0}
     assert llm.pending == 0 and "[PERSON2]" in str(llm.calls[1][1].content)
+
+
+@pytest.mark.respx(base_url=BASE_URL)
+def test_llm_reads_a_loosely_worded_structured_question(pilot: Pilot, respx_mock: respx.MockRouter) -> None:
+    pilot.settings = Settings(data_dir=pilot.settings.data_dir, database_url=pilot.settings.database_url,
+                              llm_base_url=BASE_URL, llm_api_key="sk-test", llm_max_retries=0)  # fmt: skip
+    intent = {
+        "record": "risks",
+        "owner": "Nora",
+        "status": "open",
+        "older_than_days": None,
+        "due_within_days": None,
+    }
+    respx_mock.post("/chat/completions").mock(
+        return_value=httpx.Response(200, json=completion(json.dumps(intent)))
+    )
+    question = "What is Nora on the hook for, risk-wise?"
+    answer = ask(pilot, P, question)
+    assert answer.kind == "structured" and [r.record_ref for r in answer.rows] == ["raid:R-001"]

@@ -59,3 +59,17 @@ class CitedQuote(BaseModel):
 
 
 CitedAnswer.model_rebuild()
+
+
+class IntentCandidate(BaseModel):
+    """The LLM's reading of a question as a structured query (structured output)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: Literal["risks", "issues", "decisions", "milestones", "dependencies", "actions"] | None = Field(
+        description="Which records the question is about; null for an open question."
+    )
+    owner: str | None = Field(default=None, description="A person's name as written in the question.")
+    status: Literal["open", "pending", "late", "overdue", "at_risk", "done", "any"] = "any"
+    older_than_days: int | None = Field(default=None, ge=0, le=3650)
+    due_within_days: int | None = Field(default=None, ge=0, le=3650)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pilot.domain.answers import Answer, AnswerRow, Citation, CitedAnswer
+from pilot.domain.answers import Answer, AnswerRow, Citation, CitedAnswer, IntentCandidate
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.program import (
     ActionStatus,
@@ -38,14 +38,30 @@ def ask(
         raise PilotError(ErrorCode.INVALID_INPUT, f"ask a question of 1 to {MAX_QUESTION} characters")
     with pilot.db.transaction() as session:
         data = load_program(session, program_id)
-    intent = parse_intent(question)
+    llm_wanted = pilot.settings.llm_configured if use_llm is None else use_llm
+    intent = llm_intent(pilot, question) if llm_wanted else parse_intent(question)
     if intent is not None:
         answer = structured_answer(data, question, intent, now or pilot.now())
         if answer.rows:
             return answer
-    return retrieval_answer(
-        pilot, program_id, question, use_llm=pilot.settings.llm_configured if use_llm is None else use_llm
+    return retrieval_answer(pilot, program_id, question, use_llm=llm_wanted)
+
+
+def llm_intent(pilot: Pilot, question: str) -> Intent | None:
+    """The LLM's structured reading of the question; the deterministic parser when the call fails."""
+    from pilot.chains.llm_openai import build_llm
+    from pilot.chains.prompts import load_prompt
+
+    result = build_llm(pilot.settings).invoke(
+        load_prompt("ask/intent").render({"question": question}), IntentCandidate
     )
+    parsed = result.parsed
+    if parsed is None:
+        return parse_intent(question)
+    if parsed.record is None:
+        return None
+    return Intent(record=parsed.record, owner=parsed.owner, status=parsed.status, older_than_days=parsed.older_than_days,
+                  due_within_days=parsed.due_within_days)  # fmt: skip
 
 
 def structured_answer(data: ProgramData, question: str, intent: Intent, now: datetime) -> Answer:
