@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pilot.domain.findings import Finding, KpiStatus, KpiValue
+from pilot.domain.findings import Finding, KpiStatus, KpiValue, Severity
 from pilot.domain.program import ProgramData
 from pilot.rules.calendar import local_date, zone
 from pilot.rules.thresholds import Thresholds, thresholds_for
@@ -101,6 +101,22 @@ def ratio_kpi(
         kpi_id=kpi_id, name=name, value=value, unit="ratio", target=f">= {target:.2f}", status=status,
         numerator=hits, denominator=total, detail=detail,
     )  # fmt: skip
+
+
+def rate_finding(
+    kpi: KpiValue, rule_id: str, sentence: str, subjects: tuple[str, ...], values: dict[str, float | int]
+) -> Finding | None:
+    """The finding a share KPI below its target raises: `sentence` says "3 of 7 ... on time"."""
+    if kpi.value is None or kpi.status == KpiStatus.OK:
+        return None
+    target = kpi.target.removeprefix(">= ")
+    return Finding(
+        rule_id=rule_id,
+        severity=Severity.WARNING,
+        message=f"{sentence} ({pct(kpi.value)}, target {pct(float(target))}).",
+        subjects=subjects,
+        values=dict(values),
+    )
 
 
 def ceiling_kpi(

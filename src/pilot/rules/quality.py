@@ -3,9 +3,9 @@ plus the configuration check on threshold overrides."""
 
 from __future__ import annotations
 
-from pilot.domain.findings import Finding, KpiStatus, Severity
+from pilot.domain.findings import Finding, Severity
 from pilot.domain.program import ref
-from pilot.rules.base import DetectorOutput, ScanContext, ceiling_kpi, detector, iso, pct, ratio_kpi
+from pilot.rules.base import DetectorOutput, ScanContext, ceiling_kpi, detector, iso, rate_finding, ratio_kpi
 from pilot.rules.calendar import local_date
 
 
@@ -45,17 +45,10 @@ def corrective_actions(ctx: ScanContext) -> DetectorOutput:
         ctx.limits.corrective_on_time_target, detail=f"{on_time} of {due} due corrective actions",
     )  # fmt: skip
     out.kpis.append(kpi)
-    if kpi.value is not None and kpi.status != KpiStatus.OK:
-        out.findings.append(
-            Finding(
-                rule_id="corrective.closure_rate",
-                severity=Severity.WARNING,
-                message=f"{on_time} of {due} due corrective actions closed on time ({pct(kpi.value)}, "
-                f"target {pct(ctx.limits.corrective_on_time_target)}).",
-                subjects=tuple(late),
-                values={"on_time": on_time, "due": due, "target": ctx.limits.corrective_on_time_target},
-            )
-        )
+    finding = rate_finding(kpi, "corrective.closure_rate", f"{on_time} of {due} due corrective actions closed on time",
+                           tuple(late), {"on_time": on_time, "due": due, "target": ctx.limits.corrective_on_time_target})  # fmt: skip
+    if finding is not None:
+        out.findings.append(finding)
     return out
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from pilot.domain.findings import Finding, KpiStatus, KpiValue, Severity
 from pilot.domain.program import DependencyStatus, Milestone, MilestoneStatus, ref
-from pilot.rules.base import DetectorOutput, ScanContext, detector, iso, pct, ratio_kpi
+from pilot.rules.base import DetectorOutput, ScanContext, detector, iso, pct, rate_finding, ratio_kpi
 
 _CLOSED_MS = (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)
 
@@ -78,17 +78,11 @@ def milestones(ctx: ScanContext) -> DetectorOutput:
         detail=f"{hits} of {len(due)} milestones due so far met their target",
     )  # fmt: skip
     out.kpis.append(kpi)
-    if kpi.value is not None and kpi.status != KpiStatus.OK:
-        out.findings.append(
-            Finding(
-                rule_id="milestone.on_time_rate",
-                severity=Severity.WARNING,
-                message=f"{hits} of {len(due)} milestones due so far met their target ({pct(kpi.value)}, "
-                f"target {pct(limits.milestone_on_time_target)}).",
-                subjects=tuple(ref("milestone", m.id) for m in missed),
-                values={"on_time": hits, "due": len(due), "target": limits.milestone_on_time_target},
-            )
-        )
+    finding = rate_finding(kpi, "milestone.on_time_rate", f"{hits} of {len(due)} milestones due so far met their target",
+                           tuple(ref("milestone", m.id) for m in missed),
+                           {"on_time": hits, "due": len(due), "target": limits.milestone_on_time_target})  # fmt: skip
+    if finding is not None:
+        out.findings.append(finding)
     return out
 
 
@@ -251,17 +245,10 @@ def dependencies(ctx: ScanContext) -> DetectorOutput:
         ctx.limits.dependency_closure_target, detail=f"{on_time} of {due} due dependencies delivered on time",
     )  # fmt: skip
     out.kpis.append(kpi)
-    if kpi.value is not None and kpi.status != KpiStatus.OK:
-        out.findings.append(
-            Finding(
-                rule_id="dependency.closure_rate",
-                severity=Severity.WARNING,
-                message=f"{on_time} of {due} due dependencies were delivered as planned ({pct(kpi.value)}, "
-                f"target {pct(ctx.limits.dependency_closure_target)}).",
-                subjects=tuple(late),
-                values={"on_time": on_time, "due": due, "target": ctx.limits.dependency_closure_target},
-            )
-        )
+    finding = rate_finding(kpi, "dependency.closure_rate", f"{on_time} of {due} due dependencies were delivered as planned",
+                           tuple(late), {"on_time": on_time, "due": due, "target": ctx.limits.dependency_closure_target})  # fmt: skip
+    if finding is not None:
+        out.findings.append(finding)
     return out
 
 
