@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     pagerduty_api_url: str = "https://api.pagerduty.com"
     slack_webhook_url: SecretStr | None = None
 
+    # How MiniLM runs: sentence-transformers, or ONNX Runtime on a local export (see index.onnx_embedding).
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+
     # Largest transcript or notes file accepted (bytes); larger input is refused before parsing.
     max_transcript_bytes: int = 20 * 1024 * 1024
 

@@ -29,7 +29,7 @@ from pilot.chains.prompts import load_prompt
 from pilot.domain.answers import CitedAnswer
 from pilot.domain.documents import Document, DocumentKind, Turn
 from pilot.domain.errors import ErrorCode, PilotError
-from pilot.index.embedding import Embedder, MiniLMEmbedder
+from pilot.index.embedding import Embedder
 from pilot.index.hybrid import DocumentIndex
 from pilot.index.memory_store import MemoryVectors
 from pilot.rules.intents import answer_type_bonus, question_type
@@ -220,7 +220,11 @@ def run_qa_eval(
 ) -> dict[str, Any]:  # fmt: skip
     started = time.perf_counter()
     meetings = load_split(data_dir, split)
-    embedder = embedder or MiniLMEmbedder()
+    if embedder is None:
+        from pilot.index.embedding import embedder_for
+        from pilot.settings import get_settings
+
+        embedder = embedder_for(get_settings())
     per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     recipe_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     indexes: dict[str, DocumentIndex] = {}

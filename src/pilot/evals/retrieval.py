@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pilot.domain.documents import Document, DocumentKind, Turn
-from pilot.index.embedding import Embedder, MiniLMEmbedder
+from pilot.index.embedding import Embedder
 from pilot.index.hybrid import DocumentIndex, Hit
 from pilot.index.memory_store import MemoryVectors
 
@@ -163,7 +163,11 @@ def run_retrieval_eval(
     embedder: Embedder | None = None, progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     meetings = load_split(data_dir, split)
-    embedder = embedder or MiniLMEmbedder()
+    if embedder is None:
+        from pilot.index.embedding import embedder_for
+        from pilot.settings import get_settings
+
+        embedder = embedder_for(get_settings())
     started = time.perf_counter()
     report: dict[str, Any] = {"suite": "retrieval", "split": split, "meetings": len(meetings),
                               "queries": sum(len(m.queries) for m in meetings), "retriever": retriever}  # fmt: skip

@@ -18,13 +18,13 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Docum
     found = _indexes.get(key)
     if found is None or (embedder is not None and found.embedder is not embedder):
         from pilot.index.chroma_store import ChromaVectors
-        from pilot.index.embedding import MiniLMEmbedder
+        from pilot.index.embedding import embedder_for
 
         vectors = (
             ChromaVectors(url=settings.chroma_url)
             if settings.chroma_url
             else ChromaVectors(path=settings.data_dir / "chroma")
         )
-        found = DocumentIndex(vectors, embedder or MiniLMEmbedder())
+        found = DocumentIndex(vectors, embedder or embedder_for(settings))
         _indexes[key] = found
     return found

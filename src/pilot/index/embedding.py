@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -52,3 +53,14 @@ class MiniLMEmbedder:
             list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def embedder_for(settings: Any) -> Embedder:
+    """The embedder the settings ask for: `torch` (sentence-transformers, the default), `onnx`
+    (same vectors, faster) or `onnx-int8` (fastest, slightly different vectors)."""
+    backend = getattr(settings, "embedding_backend", "torch")
+    if backend == "torch":
+        return MiniLMEmbedder()
+    from pilot.index.onnx_embedding import OnnxMiniLM
+
+    return OnnxMiniLM(Path(settings.data_dir) / "models", quantized=backend == "onnx-int8")
