@@ -201,7 +201,7 @@ def main() -> int:
     args = parser.parse_args()
     docs = meetings_as_documents(args.data_dir, "bench", args.chunks)
     texts = [c.text for doc in docs for c in chunk_document(doc)]
-    report: dict[str, Any] = {"documents": len(docs), "chunks": len(texts),
+    report: dict[str, Any] = {"embedding_backend": Settings().embedding_backend, "documents": len(docs), "chunks": len(texts),
                               "mean_chunk_words": round(sum(len(t.split()) for t in texts) / len(texts), 1)}  # fmt: skip
     words = sum(len(t.text.split()) for doc in docs for t in doc.turns)
     report["corpus_words"] = words

@@ -65,7 +65,7 @@ def export_model(folder: Path, *, quantized: bool) -> Path:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             partial = target.with_suffix(".partial")
-            quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8)
+            quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
             partial.replace(target)
         return target
 
