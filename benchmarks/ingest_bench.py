@@ -28,7 +28,7 @@ import numpy as np
 from pilot.domain.documents import Document, DocumentKind
 from pilot.evals.retrieval import load_split
 from pilot.index.chunking import chunk_document
-from pilot.index.embedding import MiniLMEmbedder
+from pilot.index.embedding import MiniLMEmbedder, embedder_for
 from pilot.settings import Settings
 
 
@@ -141,7 +141,7 @@ def bench_latency(texts: list[str], size: int, folder: Path, queries: int = 200)
     from pilot.index.chroma_store import ChromaVectors
     from pilot.index.hybrid import DocumentIndex
 
-    embed = MiniLMEmbedder()
+    embed = embedder_for(Settings())  # the configured backend, as pilot would query
     base = embed(texts)
     rng = np.random.default_rng(7)
     reps = int(np.ceil(size / len(base)))
