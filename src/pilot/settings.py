@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pilot.domain.usage import ModelPrice
+
+# OpenAI's published list prices (USD per 1M tokens, standard tier) for the models people start
+# with; PILOT_LLM_PRICES replaces the whole table.
+DEFAULT_LLM_PRICES = {
+    "gpt-4o-mini": ModelPrice(input=0.15, output=0.60),
+    "gpt-4o": ModelPrice(input=2.50, output=10.00),
+    "gpt-4.1-mini": ModelPrice(input=0.40, output=1.60),
+    "gpt-4.1": ModelPrice(input=2.00, output=8.00),
+}
+
+
+def default_cache_dir() -> Path:
+    """Machine-wide cache for derived files every data directory can share (the ONNX export of
+    the bundled model): `$XDG_CACHE_HOME/pilot`, else `~/.cache/pilot`."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pilot"
 
 
 class Settings(BaseSettings):
@@ -23,6 +42,19 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 3
+    # Sent as `max_tokens`: an answer cut off at this limit is retried on a smaller chunk.
+    llm_max_output_tokens: int = Field(default=4096, ge=256)
+    # How the schema is asked for: json_schema (OpenAI, Azure, vLLM, LM Studio, Ollama >= 0.5),
+    # function_calling (servers with tool support), json_mode (older servers; not LM Studio).
+    llm_structured_output: Literal["json_schema", "function_calling", "json_mode"] = "json_schema"
+    # At most this many LLM calls at once per endpoint in one process (chunks of a transcript run
+    # in parallel up to it). Local servers serving one request at a time want 1.
+    llm_max_concurrency: int = Field(default=4, ge=1, le=64)
+    # Transcript chunk size in (estimated) input tokens; smaller for local models with a short context.
+    llm_chunk_tokens: int = Field(default=6000, ge=500)
+    # US dollars per million input/output tokens, by model name (a JSON object in PILOT_LLM_PRICES,
+    # e.g. {"llama3.1:8b": {"input": 0, "output": 0}}). A model not in the table has an unknown cost.
+    llm_prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_LLM_PRICES))
     azure_openai_endpoint: str | None = None
     azure_openai_api_version: str | None = None
     azure_openai_deployment: str | None = None
@@ -42,11 +74,39 @@ class Settings(BaseSettings):
     pagerduty_api_url: str = "https://api.pagerduty.com"
     slack_webhook_url: SecretStr | None = None
 
-    # How MiniLM runs: sentence-transformers, or ONNX Runtime on a local export (see index.onnx_embedding).
-    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    # The retriever configuration (retrievers/<name>.yaml) documents are chunked with and searched by.
+    retriever: str = "default"
+
+    # How MiniLM runs: "auto" (default) picks from the CPU's flags: the int8 ONNX export where the
+    # CPU has int8 dot-product instructions (VNNI, AMX, ARM dotprod), the fp32 one otherwise (the
+    # same vectors as sentence-transformers); "onnx" / "onnx-int8" force one, "torch" runs
+    # sentence-transformers itself (see index.embedding and index.onnx_embedding).
+    embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
+    # ONNX backends: true embeds a transcript's turns once and pools each overlapping chunk's vector
+    # from its turns' token vectors (~1.4x fewer tokens). Off by default: QMSum val hit@1000w 0.928
+    # with onnx-int8 (MRR 0.602, hit@200w 0.722), outside 0.01 of the per-chunk 0.941.
+    embedding_reuse_overlap: bool = False
+    # Where the ONNX export is made once and shared by every data directory and process.
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+
+    # Web sessions: origins besides this site's own (scheme://host[:port], comma-separated) whose
+    # pages may send changes with the session cookie, e.g. when a proxy rewrites the Host header.
+    trusted_origins: str = ""
+
+    def trusted_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.trusted_origins.split(",") if o.strip()]
 
     # Largest transcript or notes file accepted (bytes); larger input is refused before parsing.
     max_transcript_bytes: int = 20 * 1024 * 1024
+
+    # Jobs. "local": worker threads in the serving process over the jobs table (embedded default);
+    # "procrastinate": the API enqueues on PostgreSQL and `pilot worker` processes run the jobs.
+    queue: Literal["local", "procrastinate"] = "local"
+    job_workers: int = Field(default=2, ge=1, le=32)  # worker threads (local) or jobs at once (worker)
+    job_heartbeat_s: float = Field(default=5.0, gt=0)  # a running job's lease is renewed this often
+    job_stall_s: float = Field(default=30.0, gt=0)  # a lease this old means the worker died
+    job_max_attempts: int = Field(default=3, ge=1)  # interruptions before a job is failed (retryable)
+    job_wait_s: float = Field(default=10.0, ge=0)  # short jobs (scan, push) answered within the request
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,3 +48,22 @@ class Principal(BaseModel):
     @property
     def actor(self) -> str:
         return f"user:{self.user_id}"
+
+
+class TokenInfo(BaseModel):
+    """An API token as listed: never the token itself (only its hash is stored), its first
+    characters to recognise it, whose it is, what the user may do, and its lifetime."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    user_id: str
+    name: str
+    prefix: str  # the first 10 characters of the token, e.g. "plt_Ab12cD"
+    kind: str
+    grants: dict[str, Role]  # the user's roles by program ("*": all programs)
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None  # to within a few minutes
+    revoked_at: datetime | None = None
+    state: Literal["active", "expired", "revoked"]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pilot.domain.urls import LinkUrl, unsafe_url_warning, web_url
 
 
 class Strict(BaseModel):
@@ -39,7 +42,7 @@ class Document(Strict):
     kind: DocumentKind
     title: str = ""
     text: str
-    url: str | None = None
+    url: LinkUrl = None  # http(s) only: anything else is dropped, with a warning (see below)
     author: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -47,6 +50,17 @@ class Document(Strict):
     turns: list[Turn] = Field(default_factory=list)
     metadata: dict[str, str | int | float | bool | None | list[str]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unsafe_url(cls, data: Any) -> Any:
+        """A source's link that is not http(s) (`javascript:...`) is not kept: the document is, and
+        says why it has no link. Every connector builds its documents here, so none can skip it."""
+        if isinstance(data, dict) and data.get("url") is not None and web_url(data["url"]) is None:
+            warning = unsafe_url_warning("the source's link", data["url"])
+            warnings = [w for w in data.get("warnings") or [] if w != warning]
+            data = {**data, "url": None, "warnings": [*warnings, warning]}
+        return data
 
     @property
     def content_hash(self) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pilot.domain.findings import Finding
 from pilot.domain.program import RaidKind
+from pilot.domain.usage import TokenUsage
 
 
 class Strict(BaseModel):
@@ -45,6 +46,7 @@ class ActionItemDraft(Strict):
     due: date | None = None
     milestone: str | None = None
     evidence: Evidence | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)  # how sure extraction is; None: not scored
 
 
 class DecisionDraft(Strict):
@@ -53,6 +55,7 @@ class DecisionDraft(Strict):
     decided_by_id: str | None = None
     rationale: str | None = None
     evidence: Evidence | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
 
 
 class RaidDraft(Strict):
@@ -68,12 +71,19 @@ class RaidDraft(Strict):
     mitigation: str | None = None
     milestone: str | None = None
     evidence: Evidence | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
 
 
 class QuestionDraft(Strict):
+    """An open question. Approved as drafted it records nothing in the decision log: a reviewer
+    edits in `outcome` (a decided decision) or sets `pending_decision` (a decision to be made)."""
+
     question: str = Field(min_length=1)
     raised_by_text: str | None = None
     evidence: Evidence | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    outcome: str | None = None  # filled in by a reviewer: approving records the decision
+    pending_decision: bool = False  # set by a reviewer: approving records a pending decision
 
 
 class DraftKind(StrEnum):
@@ -82,6 +92,7 @@ class DraftKind(StrEnum):
     RAID = "raid"
     QUESTION = "question"
     STATUS_UPDATE = "status_update"
+    ARTIFACT = "artifact"  # charter, readiness checklist, cutover plan, RAID export (domain.artifacts)
 
 
 class DraftStatus(StrEnum):
@@ -89,6 +100,7 @@ class DraftStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # a newer draft of the same status update replaced it, unreviewed
 
 
 class Provenance(Strict):
@@ -100,6 +112,8 @@ class Provenance(Strict):
     prompt_version: str | None = None
     prompt_hash: str | None = None
     source_document_ids: list[str] = Field(default_factory=list)
+    # The LLM call that wrote this draft (for a transcript: the call that read its evidence).
+    usage: TokenUsage | None = None
 
 
 class DraftContext(Strict):
@@ -125,3 +139,4 @@ class Draft(Strict):
     meeting_date: date | None = None
     source_document_id: int | None = None  # the stored document it was drafted from
     job_id: str | None = None
+    record_ref: str | None = None  # once approved: the record it created ("action:A-..."), or what it noted

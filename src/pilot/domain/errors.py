@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
     UNAUTHENTICATED = "unauthenticated"
+    CSRF = "csrf"  # a cookie-authenticated change from another origin or without the session's token
     CONFIGURATION = "configuration"
     NOT_CONFIGURED = "not_configured"  # an optional integration (Jira, GitHub, Slack, ...) is not set up
     CREDENTIALS = "credentials"
@@ -33,6 +34,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_RATE_LIMITED = "upstream_rate_limited"
     UPSTREAM_INVALID_OUTPUT = "upstream_invalid_output"
     STORAGE = "storage"
+    INTERRUPTED = "interrupted"  # a job whose worker stopped mid-way (crash, kill); retryable
     INTERNAL = "internal"
 
     @property
@@ -51,6 +53,7 @@ _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.CSRF: 403,
     ErrorCode.CONFIGURATION: 500,
     ErrorCode.NOT_CONFIGURED: 409,
     ErrorCode.CREDENTIALS: 502,
@@ -58,6 +61,7 @@ _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPSTREAM_RATE_LIMITED: 503,
     ErrorCode.UPSTREAM_INVALID_OUTPUT: 502,
     ErrorCode.STORAGE: 500,
+    ErrorCode.INTERRUPTED: 503,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -68,6 +72,7 @@ _ACTOR: dict[ErrorCode, Actor] = {
     ErrorCode.CONFLICT: Actor.USER,
     ErrorCode.FORBIDDEN: Actor.USER,
     ErrorCode.UNAUTHENTICATED: Actor.USER,
+    ErrorCode.CSRF: Actor.USER,
     ErrorCode.CONFIGURATION: Actor.OPERATOR,
     ErrorCode.NOT_CONFIGURED: Actor.OPERATOR,
     ErrorCode.CREDENTIALS: Actor.OPERATOR,
@@ -75,6 +80,7 @@ _ACTOR: dict[ErrorCode, Actor] = {
     ErrorCode.UPSTREAM_RATE_LIMITED: Actor.UPSTREAM,
     ErrorCode.UPSTREAM_INVALID_OUTPUT: Actor.UPSTREAM,
     ErrorCode.STORAGE: Actor.OPERATOR,
+    ErrorCode.INTERRUPTED: Actor.OPERATOR,
     ErrorCode.INTERNAL: Actor.PILOT,
 }
 

@@ -24,6 +24,12 @@ class Severity(StrEnum):
 JsonScalar = str | int | float | bool | None
 
 
+def rule_family(rule_id: str) -> str:
+    """The family of a rule: what its id names before the first dot (``dependency.overdue`` ->
+    ``dependency``). Rules of one family watch the same kind of record for related conditions."""
+    return rule_id.split(".", 1)[0]
+
+
 class Finding(BaseModel):
     """One thing a rule noticed. `subjects` are record references such as ``raid:R-001``.
 
@@ -48,6 +54,10 @@ class Finding(BaseModel):
     def key(self) -> str:
         """Identity of the finding: same rule about the same records."""
         return _digest({"rule": self.rule_id, "subjects": sorted(self.subjects)})
+
+    @property
+    def family(self) -> str:
+        return rule_family(self.rule_id)
 
     @property
     def facts_hash(self) -> str:

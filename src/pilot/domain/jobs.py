@@ -32,3 +32,6 @@ class Job(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    requested_by: str | None = None
+    worker: str | None = None  # "host:pid:name" of the worker running it (or that ran it last)
+    heartbeat_at: datetime | None = None

@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from pilot.domain.urls import WebUrl
+
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
@@ -43,8 +45,13 @@ class ProgramInfo(Record):
     description: str = ""
     timezone: str = "UTC"
     start_date: date | None = None
+    # A frozen program (a demo, a post-mortem) is read as of this date everywhere; else as of now.
+    as_of: date | None = None
     # Per-program overrides of the tier's detector thresholds (see rules.thresholds).
     thresholds: dict[str, float] = Field(default_factory=dict)
+    # Non-working days besides weekends (public holidays, a company shutdown): business-day counts
+    # (latencies, durations, slack, forecasts) skip them.
+    holidays: list[date] = Field(default_factory=list)
 
 
 class Team(Record):
@@ -90,6 +97,13 @@ class Milestone(Record):
     critical_path: bool = False
     completed_on: date | None = None
     acceptance_criteria: list[str] = Field(default_factory=list)
+    # The plan graph (rules.schedule_graph): what must finish first, milestone or dependency ids.
+    depends_on: list[RecordId] = Field(default_factory=list)
+    # Business days of work left once every predecessor is done; unset: the gap the dates allow.
+    duration_days: int | None = Field(default=None, ge=0, le=2000)
+    # Tickets that are this milestone's remaining work: an issue key (with its children),
+    # "label:<name>" or "milestone:<GitHub milestone title>".
+    tickets: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list)
 
     @property
     def current_forecast(self) -> date:
@@ -112,10 +126,18 @@ class Dependency(Record):
     consumer_team: RecordId
     owner: RecordId | None = None
     due_date: date
+    forecast_date: date | None = None
+    forecast_history: list[ForecastChange] = Field(default_factory=list)
     status: DependencyStatus = DependencyStatus.PLANNED
     delivered_on: date | None = None
     milestone: RecordId | None = None
     acceptance_criteria: list[str] = Field(default_factory=list)
+    depends_on: list[RecordId] = Field(default_factory=list)
+    duration_days: int | None = Field(default=None, ge=0, le=2000)
+
+    @property
+    def current_forecast(self) -> date:
+        return self.forecast_date or self.due_date
 
 
 class RaidKind(StrEnum):
@@ -242,7 +264,7 @@ class Incident(Record):
     resolved_at: AwareDatetime | None = None
     service: str | None = None
     release: RecordId | None = None  # milestone id of the release that caused it, if attributed
-    postmortem_url: str | None = None
+    postmortem_url: WebUrl | None = None  # http(s) only
 
 
 class ProgramData(Record):
@@ -281,3 +303,17 @@ COLLECTIONS: dict[str, str] = {
 def ref(record_type: str, record_id: str) -> str:
     """A stable reference to a record, as findings and audit events carry it."""
     return f"{record_type}:{record_id}"
+
+
+class SaveSummary(BaseModel):
+    """What an import changed, per record table."""
+
+    program_id: str
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+    deleted: dict[str, int]
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values()) or any(self.deleted.values())

@@ -79,6 +79,35 @@ class IncidentFact(_Model):
     release: str | None
 
 
+class ForecastFact(_Model):
+    """A milestone's delivery forecast: from its tickets (P50/P85), or the entered date and why."""
+
+    milestone_id: str
+    name: str
+    basis: Literal["tickets", "entered"]
+    target: date
+    p50: date | None = None
+    p85: date | None = None
+    chance_pct: int | None = None  # of meeting the target, in percent
+    critical: bool = False  # on the computed critical path
+    reason: str = ""
+    drivers: list[str] = Field(default_factory=list)
+
+
+class SlipFact(_Model):
+    """A re-forecast in the period and what it moved downstream (rules.slips)."""
+
+    origin: str
+    changed_from: date
+    changed_to: date
+    slip_days: int  # business days
+    summary: str  # "M-09 slips 8 business days -> DEP-16 slips 8 -> M-11 slips 6 (2 days of slack absorbed) -> ..."
+    moved: dict[str, int] = Field(default_factory=dict)  # record -> business days it moves
+    absorbed: dict[str, int] = Field(default_factory=dict)  # record -> slack that took part of it
+    targets: dict[str, date] = Field(default_factory=dict)  # moved record -> its target
+    gates: dict[str, date] = Field(default_factory=dict)  # release -> go/no-go now at risk
+
+
 class FactSheet(_Model):
     program_id: str
     program_name: str
@@ -97,6 +126,10 @@ class FactSheet(_Model):
     people: dict[str, str] = Field(default_factory=dict)  # id -> name of everyone the sheet names
     teams: dict[str, str] = Field(default_factory=dict)
     decision_latency_threshold: int = 5
+    critical_path: list[str] = Field(default_factory=list)  # record ids, first to last (computed)
+    plan_finish: date | None = None  # when the computed plan ends
+    forecasts: list[ForecastFact] = Field(default_factory=list)
+    slips: list[SlipFact] = Field(default_factory=list)
 
 
 class DecisionAsk(_Model):

@@ -7,15 +7,22 @@ the docs and the tests enumerate the same catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pilot.domain.findings import Finding, KpiStatus, KpiValue, Severity
 from pilot.domain.program import ProgramData
+from pilot.domain.schedule import WorkItem
 from pilot.rules.calendar import local_date, zone
 from pilot.rules.thresholds import Thresholds, thresholds_for
+
+if TYPE_CHECKING:
+    from pilot.rules.forecast import PlanForecast
+    from pilot.rules.schedule_graph import Plan
 
 
 @dataclass(frozen=True)
@@ -26,17 +33,38 @@ class ScanContext:
     today: date  # program-local date of `now`
     limits: Thresholds
     unknown_overrides: tuple[str, ...] = ()
+    work: tuple[WorkItem, ...] = ()  # tickets, for delivery forecasts
+    seed: int = 0  # of the forecasts' random generator
 
     @classmethod
-    def build(cls, data: ProgramData, now: datetime) -> ScanContext:
+    def build(
+        cls, data: ProgramData, now: datetime, *, work: Sequence[WorkItem] = (), seed: int = 0
+    ) -> ScanContext:
         if now.tzinfo is None:
             raise ValueError("scan needs a timezone-aware `now`")
         tz = zone(data.program.timezone)
         limits, unknown = thresholds_for(data.program)
-        return cls(data, now, tz, local_date(now, tz), limits, tuple(unknown))
+        return cls(data, now, tz, local_date(now, tz), limits, tuple(unknown), tuple(work), seed)
 
     def days_ago(self, days: float) -> date:
         return self.today - timedelta(days=days)
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The plan graph and its critical path as of today (computed once per scan)."""
+        from pilot.rules.schedule_graph import build_plan
+
+        return build_plan(self.data, self.today)
+
+    @cached_property
+    def forecast(self) -> PlanForecast:
+        """Delivery forecasts of the open milestones from their linked tickets."""
+        from pilot.rules.forecast import forecast_program
+
+        weeks = int(self.limits.throughput_history_weeks)
+        return forecast_program(
+            self.plan, list(self.work), seed=self.seed, weeks=weeks, every_milestone=False
+        )
 
 
 @dataclass
@@ -87,9 +115,16 @@ def ratio_kpi(
     """A share KPI where higher is better: ok at or above target, warning just under, else breach."""
     if total == 0:
         return KpiValue(
-            kpi_id=kpi_id, name=name, value=None, unit="ratio", target=f">= {target:.2f}",
-            status=KpiStatus.NO_DATA, numerator=0, denominator=0, detail=detail or "nothing due yet",
-        )  # fmt: skip
+            kpi_id=kpi_id,
+            name=name,
+            value=None,
+            unit="ratio",
+            target=f">= {target:.2f}",
+            status=KpiStatus.NO_DATA,
+            numerator=0,
+            denominator=0,
+            detail=detail or "nothing due yet",
+        )
     value = round(hits / total, 4)
     if value >= target:
         status = KpiStatus.OK
@@ -98,9 +133,38 @@ def ratio_kpi(
     else:
         status = KpiStatus.BREACH
     return KpiValue(
-        kpi_id=kpi_id, name=name, value=value, unit="ratio", target=f">= {target:.2f}", status=status,
-        numerator=hits, denominator=total, detail=detail,
-    )  # fmt: skip
+        kpi_id=kpi_id,
+        name=name,
+        value=value,
+        unit="ratio",
+        target=f">= {target:.2f}",
+        status=status,
+        numerator=hits,
+        denominator=total,
+        detail=detail,
+    )
+
+
+def add_closure_rate(
+    out: DetectorOutput,
+    kpi_id: str,
+    name: str,
+    rule_id: str,
+    *,
+    on_time: int,
+    due: int,
+    target: float,
+    detail: str,
+    sentence: str,
+    late: Sequence[str],
+) -> None:
+    """A family's on-time share KPI, and its finding when the share is below the target."""
+    kpi = ratio_kpi(kpi_id, name, on_time, due, target, detail=detail)
+    out.kpis.append(kpi)
+    values: dict[str, float | int] = {"on_time": on_time, "due": due, "target": target}
+    finding = rate_finding(kpi, rule_id, sentence, tuple(late), values)
+    if finding is not None:
+        out.findings.append(finding)
 
 
 def rate_finding(

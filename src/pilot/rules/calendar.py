@@ -1,4 +1,5 @@
-"""Calendar arithmetic the detectors share: program-local dates and business days.
+"""Calendar arithmetic the detectors share: program-local dates and business days (weekdays
+that are not one of the program's `holidays`).
 
 Pure functions; "today" is always the program-local date of the `now` the caller passes, so a
 scan at 23:30 UTC of a Los Angeles program counts the Los Angeles day, not the next UTC day.
@@ -6,8 +7,13 @@ scan at 23:30 UTC of a Los Angeles program counts the Los Angeles day, not the n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+_ONE_DAY = timedelta(days=1)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -24,33 +30,24 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def business_days_between(start: date, end: date) -> int:
-    """Weekdays after `start` up to and including `end` (Mon asked, next Mon decided = 5).
+def business_days_between(start: date, end: date, holidays: Iterable[date] = ()) -> int:
+    """Business days after `start` up to and including `end` (Mon asked, next Mon decided = 5).
 
-    Negative spans count 0. Weekends never count, so a question asked on Friday and answered
-    on Monday took one business day.
+    Negative spans count 0. Weekends and the program's holidays never count, so a question asked
+    on Friday and answered on Monday took one business day.
     """
     if end <= start:
         return 0
-    days = (end - start).days
-    full_weeks, rest = divmod(days, 7)
-    count = full_weeks * 5
-    weekday = start.weekday()
-    for offset in range(1, rest + 1):
-        if (weekday + offset) % 7 < 5:
-            count += 1
-    return count
+    return int(np.busday_count(start + _ONE_DAY, end + _ONE_DAY, holidays=sorted(holidays)))
 
 
-def add_business_days(start: date, count: int) -> date:
-    """The date `count` business days after `start` (the deadline a latency threshold sets)."""
-    day = start
-    remaining = count
-    while remaining > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            remaining -= 1
-    return day
+def add_business_days(start: date, count: int, holidays: Iterable[date] = ()) -> date:
+    """The date `count` business days after `start` (the deadline a latency threshold sets);
+    weekends and the program's holidays are skipped."""
+    if count <= 0:
+        return start
+    day = np.busday_offset(start, count, roll="backward", holidays=sorted(holidays))
+    return date.fromisoformat(str(day))
 
 
 def hours_between(start: datetime, end: datetime) -> float:

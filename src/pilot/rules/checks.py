@@ -113,9 +113,19 @@ class ProgramIndex:
     @classmethod
     def build(cls, data: ProgramData) -> ProgramIndex:
         known: set[str] = set()
-        for collection in (data.teams, data.people, data.milestones, data.dependencies, data.raid,
-                           data.decisions, data.action_items, data.change_requests, data.readiness,
-                           data.corrective_actions, data.incidents):  # fmt: skip
+        for collection in (
+            data.teams,
+            data.people,
+            data.milestones,
+            data.dependencies,
+            data.raid,
+            data.decisions,
+            data.action_items,
+            data.change_requests,
+            data.readiness,
+            data.corrective_actions,
+            data.incidents,
+        ):
             known.update(record.id for record in collection)
         prefixes = {m.group(1) for m in (_REF_TOKEN.match(i) for i in known) if m}
         raid: dict[RaidKind, list[OpenItem]] = {}
@@ -230,4 +240,4 @@ def run_checks(
 
 
 # The concrete checks register themselves on import; they need the framework above.
-from pilot.rules import draft_checks, grounding  # noqa: E402, F401
+from pilot.rules import artifact_grounding, draft_checks, grounding  # noqa: E402, F401

@@ -20,14 +20,24 @@ def check_citations(
         key = citation.document_key or ""
         passage = retrieved.get(key)
         if passage is None:
-            findings.append(Finding(rule_id="answer.citation_not_retrieved", severity=Severity.ERROR,
-                                    message=f"A citation points at {key or 'nothing'}, which was not retrieved.",
-                                    values={"document": key}))  # fmt: skip
+            findings.append(
+                Finding(
+                    rule_id="answer.citation_not_retrieved",
+                    severity=Severity.ERROR,
+                    message=f"A citation points at {key or 'nothing'}, which was not retrieved.",
+                    values={"document": key},
+                )
+            )
             continue
         if not quote_in_source(citation.quote, passage):
-            findings.append(Finding(rule_id="answer.quote_not_in_source", severity=Severity.ERROR,
-                                    message=f"The quote attributed to {citation.title or key} is not in it.",
-                                    values={"document": key, "quote": citation.quote[:200]}))  # fmt: skip
+            findings.append(
+                Finding(
+                    rule_id="answer.quote_not_in_source",
+                    severity=Severity.ERROR,
+                    message=f"The quote attributed to {citation.title or key} is not in it.",
+                    values={"document": key, "quote": citation.quote[:200]},
+                )
+            )
             continue
         kept.append(citation.model_copy(update={"verified": True}))
     return kept, findings

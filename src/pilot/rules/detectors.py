@@ -6,14 +6,16 @@ scan time, so re-scanning tomorrow does not reopen a resolved finding whose fact
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from pilot.domain.findings import Finding, KpiValue
 from pilot.domain.program import ProgramData
+from pilot.domain.schedule import WorkItem
 
 # Importing the detector modules registers them.
-from pilot.rules import governance, quality, schedule  # noqa: F401
+from pilot.rules import governance, quality, schedule, schedule_checks  # noqa: F401
 from pilot.rules.base import DETECTORS, DetectorSpec, ScanContext
 
 __all__ = ["DETECTORS", "ScanResult", "catalogue", "scan"]
@@ -25,8 +27,13 @@ class ScanResult:
     kpis: list[KpiValue]
 
 
-def scan(data: ProgramData, now: datetime) -> ScanResult:
-    ctx = ScanContext.build(data, now)
+def scan(data: ProgramData, now: datetime, *, work: Sequence[WorkItem] = (), seed: int = 0) -> ScanResult:
+    """`work`: the program's tickets (delivery forecasts use them); `seed`: of the forecasts' draws."""
+    return run_detectors(ScanContext.build(data, now, work=work, seed=seed))
+
+
+def run_detectors(ctx: ScanContext) -> ScanResult:
+    """Every registered detector on one context (which computes the plan and forecasts once)."""
     findings: list[Finding] = []
     kpis: list[KpiValue] = []
     for spec in DETECTORS.values():

@@ -110,7 +110,7 @@ def check_due(
                 "due": draft.due.isoformat(),
                 "meeting_date": context.meeting_date.isoformat(),
                 "due_text": draft.due_text,
-            },  # fmt: skip
+            },
         )
     milestone = index.milestones.get(draft.milestone or "")
     if milestone is not None and milestone.status != MilestoneStatus.CANCELLED:
@@ -238,7 +238,7 @@ def check_duplicate(
             f"This may decide {item.ref.split(':', 1)[1]} '{item.title}'."
             if resolves
             else f"Looks like the open {item.ref.split(':', 1)[1]} '{item.title}'."
-        ),  # fmt: skip
+        ),
         subjects=(item.ref,),
         values={"match": item.ref, "similarity": round(score, 2)},
     )
@@ -258,8 +258,11 @@ def check_evidence(
         return
     evidence = draft.evidence
     if evidence is None or not evidence.quote.strip():
-        yield Finding(rule_id="draft.evidence_missing", severity=Severity.WARNING,
-                      message="The draft quotes no evidence from the source.")  # fmt: skip
+        yield Finding(
+            rule_id="draft.evidence_missing",
+            severity=Severity.WARNING,
+            message="The draft quotes no evidence from the source.",
+        )
         return
     if not quote_in_source(evidence.quote, context.source_text):
         yield Finding(
@@ -268,3 +271,20 @@ def check_evidence(
             message="The evidence quote is not in the source transcript.",
             values={"quote": evidence.quote[:300]},
         )
+
+
+# --- open questions -----------------------------------------------------------------------------
+
+
+@draft_check("draft.open_question", DraftKind.QUESTION, description="an open question, not a decision")
+def check_open_question(
+    draft: QuestionDraft, _i: ProgramIndex, _c: DraftContext, _n: datetime
+) -> Iterable[Finding]:
+    if draft.outcome or draft.pending_decision:
+        return
+    yield Finding(
+        rule_id="draft.open_question",
+        severity=Severity.WARNING,
+        message="An open question, not a decision: approving it records no decision.",
+        suggested_action="Edit in the outcome to record a decision, or mark it a pending decision.",
+    )

@@ -41,7 +41,7 @@ def aged_risks(ctx: ScanContext) -> DetectorOutput:
                     "threshold_days": ctx.limits.aged_risk_days,
                     "owner": item.owner,
                     "exposure": item.exposure,
-                },  # fmt: skip
+                },
                 measures={"age_days": age.days},
                 suggested_action="Ask the owner for an update, a new mitigation, or close it.",
             )
@@ -55,7 +55,7 @@ def aged_risks(ctx: ScanContext) -> DetectorOutput:
             ctx.limits.aged_risk_max,
             "count",
             detail=f"open past {ctx.limits.aged_risk_days:g} days without progress",
-        )  # fmt: skip
+        )
     )
     if count > ctx.limits.aged_risk_max:
         out.findings.append(
@@ -101,7 +101,7 @@ def issue_ownership(ctx: ScanContext) -> DetectorOutput:
                             "assigned_at": iso(item.owner_assigned_at),
                             "hours": round(hours, 1),
                             "threshold_hours": limit,
-                        },  # fmt: skip
+                        },
                     )
                 )
         elif item.owner is None and item.is_open:
@@ -127,7 +127,7 @@ def issue_ownership(ctx: ScanContext) -> DetectorOutput:
             limit,
             "hours",
             detail=f"{len(waits)} issues, unowned ones counted up to now",
-        )  # fmt: skip
+        )
     )
     return out
 
@@ -142,14 +142,15 @@ def decision_latency(ctx: ScanContext) -> DetectorOutput:
     out = DetectorOutput()
     limit = int(ctx.limits.decision_latency_business_days)
     latencies: list[float] = []
+    holidays = ctx.data.program.holidays
     for decision in ctx.data.decisions:
         asked = local_date(decision.requested_at, ctx.tz)
         if decision.status == DecisionStatus.DECIDED and decision.decided_at is not None:
-            latencies.append(business_days_between(asked, local_date(decision.decided_at, ctx.tz)))
+            latencies.append(business_days_between(asked, local_date(decision.decided_at, ctx.tz), holidays))
             continue
         if decision.status != DecisionStatus.PENDING:
             continue
-        waited = business_days_between(asked, ctx.today)
+        waited = business_days_between(asked, ctx.today, holidays)
         latencies.append(waited)
         if waited <= limit:
             continue
@@ -163,11 +164,11 @@ def decision_latency(ctx: ScanContext) -> DetectorOutput:
                 subjects=(ref("decision", decision.id),),
                 values={
                     "requested": iso(asked),
-                    "deadline": iso(add_business_days(asked, limit)),
+                    "deadline": iso(add_business_days(asked, limit, holidays)),
                     "threshold_business_days": limit,
                     "decider": decision.decider,
                     "needed_by": iso(decision.needed_by),
-                },  # fmt: skip
+                },
                 measures={"business_days": waited},
                 suggested_action="Put it in the next exec update as a decision ask.",
             )
@@ -180,7 +181,7 @@ def decision_latency(ctx: ScanContext) -> DetectorOutput:
             limit,
             "days",
             detail=f"{len(latencies)} decisions, pending ones counted up to today",
-        )  # fmt: skip
+        )
     )
     return out
 
@@ -208,13 +209,17 @@ def scope_change(ctx: ScanContext) -> DetectorOutput:
             status=KpiStatus.WARNING if len(recent) > len(before) else KpiStatus.OK,
             numerator=len(recent),
             detail=f"{len(recent)} change requests in the {period} days to {ctx.today}",
-        )  # fmt: skip
+        )
     )
     quantified = [c for c in requests if c.impact_days is not None]
     kpi = ratio_kpi(
-        "scope_quantified_share", "Scope changes with quantified impact", len(quantified), len(requests),
-        ctx.limits.scope_quantified_target, detail=f"{len(quantified)} of {len(requests)} change requests",
-    )  # fmt: skip
+        "scope_quantified_share",
+        "Scope changes with quantified impact",
+        len(quantified),
+        len(requests),
+        ctx.limits.scope_quantified_target,
+        detail=f"{len(quantified)} of {len(requests)} change requests",
+    )
     out.kpis.append(kpi)
     if kpi.value is not None and kpi.status != KpiStatus.OK:
         missing = [ref("change", c.id) for c in requests if c.impact_days is None]
@@ -229,7 +234,7 @@ def scope_change(ctx: ScanContext) -> DetectorOutput:
                     "quantified": len(quantified),
                     "total": len(requests),
                     "target": ctx.limits.scope_quantified_target,
-                },  # fmt: skip
+                },
                 suggested_action="Ask each requester for the impact in days.",
             )
         )

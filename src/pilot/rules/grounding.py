@@ -28,8 +28,10 @@ _MONTHS = {
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
     )
 }
-_MONTH_WORD = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-               r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")  # fmt: skip
+_MONTH_WORD = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _TEXT_DATE = re.compile(
     rf"\b(?:(\d{{1,2}})\s+{_MONTH_WORD}|{_MONTH_WORD}\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?:,?\s+(\d{{4}}))?",
     re.I,
@@ -64,8 +66,10 @@ class SheetFacts:
         roles: dict[str, dict[str, int | date | None]] = {}
         texts: list[str] = [sheet.program_name, *sheet.changes_since_last_update, *sheet.colour_reasons]
         for m in sheet.milestones:
-            by_record[m.id] = Facts({float(m.slip_days), float(abs(m.slip_days)), float(m.moved_in_period)},
-                                    {m.target, m.forecast, *([m.previous_forecast] if m.previous_forecast else [])})  # fmt: skip
+            by_record[m.id] = Facts(
+                {float(m.slip_days), float(abs(m.slip_days)), float(m.moved_in_period)},
+                {m.target, m.forecast, *([m.previous_forecast] if m.previous_forecast else [])},
+            )
             texts.append(m.name)
             roles[m.id] = {
                 "slip": m.slip_days,
@@ -90,6 +94,7 @@ class SheetFacts:
             texts.append(i.title)
             if i.release:  # the release an incident is attributed to may be a milestone done long ago
                 by_record.setdefault(i.release, Facts())
+        _schedule_facts(sheet, by_record, roles, texts)
         by_kpi: dict[str, Facts] = {}
         for k in sheet.kpis:
             numbers = {float(x) for x in (k.numerator, k.denominator) if x is not None}
@@ -101,15 +106,64 @@ class SheetFacts:
             texts += [k.name, k.detail, k.target]
         past = [d for d in sheet.pending_decisions if d.past_threshold]
         totals = Facts(
-            {float(n) for n in (len(sheet.milestones), len(sheet.top_risks), len(sheet.dependencies_at_risk),
-                                len(sheet.pending_decisions), len(past), len(sheet.incidents), sheet.tier,
-                                sheet.decision_latency_threshold, (sheet.as_of - sheet.period_start).days,
-                                len([m for m in sheet.milestones if m.slip_days > 0 and m.status != "done"]))},
+            {
+                float(n)
+                for n in (
+                    len(sheet.milestones),
+                    len(sheet.top_risks),
+                    len(sheet.dependencies_at_risk),
+                    len(sheet.pending_decisions),
+                    len(past),
+                    len(sheet.incidents),
+                    sheet.tier,
+                    sheet.decision_latency_threshold,
+                    (sheet.as_of - sheet.period_start).days,
+                    len([m for m in sheet.milestones if m.slip_days > 0 and m.status != "done"]),
+                )
+            },
             {sheet.as_of, sheet.period_start},
-        )  # fmt: skip
+        )
         all_dates = set(totals.dates).union(*(f.dates for f in by_record.values()))
-        return cls(by_record, roles, by_kpi, totals, all_dates, sorted({t for t in texts if len(t) >= 4}, key=len, reverse=True),
-                   set(sheet.people.values()), set(sheet.teams.values()) | set(sheet.teams))  # fmt: skip
+        return cls(
+            by_record,
+            roles,
+            by_kpi,
+            totals,
+            all_dates,
+            sorted({t for t in texts if len(t) >= 4}, key=len, reverse=True),
+            set(sheet.people.values()),
+            set(sheet.teams.values()) | set(sheet.teams),
+        )
+
+
+def _schedule_facts(
+    sheet: FactSheet,
+    by_record: dict[str, Facts],
+    roles: dict[str, dict[str, int | date | None]],
+    texts: list[str],
+) -> None:
+    """Records on the critical path and in slips are known; forecasts give their milestone the P50,
+    P85 and chance; a slip gives each record it moves its business days, slack and target."""
+    for record_id in sheet.critical_path:
+        by_record.setdefault(record_id, Facts())
+    if sheet.critical_path and sheet.plan_finish:
+        by_record[sheet.critical_path[-1]].dates.add(sheet.plan_finish)
+    for f in sheet.forecasts:
+        facts = by_record.setdefault(f.milestone_id, Facts())
+        facts.dates |= {d for d in (f.p50, f.p85, f.target) if d is not None}
+        if f.chance_pct is not None:
+            facts.numbers.add(float(f.chance_pct))
+        roles.setdefault(f.milestone_id, {}).update({"p50": f.p50, "p85": f.p85, "chance": f.chance_pct})
+        texts += [f.name, f.reason, *f.drivers]
+    for slip in sheet.slips:
+        origin = by_record.setdefault(slip.origin, Facts())
+        origin.dates |= {slip.changed_from, slip.changed_to}
+        for record_id, days in slip.moved.items():
+            facts = by_record.setdefault(record_id, Facts())
+            facts.numbers |= {float(days), float(slip.absorbed.get(record_id, 0))}
+            facts.dates.add(slip.targets[record_id])
+        for release, gate in slip.gates.items():
+            by_record.setdefault(release, Facts()).dates.add(gate)
 
 
 def _dates_in(text: str, year: int) -> tuple[list[date], str]:
@@ -154,6 +208,9 @@ _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("needed_by", re.compile(r"needed by (\d{4}-\d{2}-\d{2})")),
     ("due", re.compile(r"due (?:on )?(\d{4}-\d{2}-\d{2})")),
     ("moved", re.compile(r"moved (\d+) times?")),
+    ("p50", re.compile(r"\bP50 (\d{4}-\d{2}-\d{2})")),
+    ("p85", re.compile(r"\bP85 (\d{4}-\d{2}-\d{2})")),
+    ("chance", re.compile(r"(\d+)% chance")),
 )
 
 
@@ -188,15 +245,23 @@ def _check_clause(
                     expected = abs(expected)
                 if said != expected:
                     rule = "status.ungrounded_date" if isinstance(said, date) else "status.ungrounded_number"
-                    flag(rule, f"{context_ids[0]}: '{match.group(0)}' does not match the fact sheet ({role} {expected}).",
-                         record=context_ids[0], line=number)  # fmt: skip
+                    flag(
+                        rule,
+                        f"{context_ids[0]}: '{match.group(0)}' does not match the fact sheet ({role} {expected}).",
+                        record=context_ids[0],
+                        line=number,
+                    )
     text = _ID.sub(" ", clause)
     dates, text = _dates_in(text, sheet.as_of.year)
     allowed_dates = (context.dates | facts.totals.dates) if context_ids else facts.all_dates
     for day in dates:
         if day not in allowed_dates:
-            flag("status.ungrounded_date", f"{day} is not a date the fact sheet gives for this line.",
-                 date=day.isoformat(), line=number)  # fmt: skip
+            flag(
+                "status.ungrounded_date",
+                f"{day} is not a date the fact sheet gives for this line.",
+                date=day.isoformat(),
+                line=number,
+            )
     if heading:
         return
     text = _SEV.sub(lambda m: f" sev{m.group(1)} ", text)
@@ -208,8 +273,12 @@ def _check_clause(
         allowed = set(facts.totals.numbers)
     for value, _percent in _NUMBER.findall(text):
         if float(value) not in allowed:
-            flag("status.ungrounded_number", f"{value} is not a number the fact sheet gives for this line.",
-                 number=float(value), line=number)  # fmt: skip
+            flag(
+                "status.ungrounded_number",
+                f"{value} is not a number the fact sheet gives for this line.",
+                number=float(value),
+                line=number,
+            )
 
 
 def check_status_draft(draft: StatusDraft, directory_names: Iterable[str] = ()) -> list[Finding]:
@@ -224,8 +293,12 @@ def check_status_draft(draft: StatusDraft, directory_names: Iterable[str] = ()) 
         findings.append(Finding(rule_id=rule, severity=severity, message=message, values=dict(values)))
 
     if draft.colour != sheet.colour:
-        flag("status.colour_contradiction", f"The draft says {draft.colour.value}; the computed status is {sheet.colour.value}.",
-             said=draft.colour.value, computed=sheet.colour.value)  # fmt: skip
+        flag(
+            "status.colour_contradiction",
+            f"The draft says {draft.colour.value}; the computed status is {sheet.colour.value}.",
+            said=draft.colour.value,
+            computed=sheet.colour.value,
+        )
     lines = [draft.headline, *draft.body.splitlines()]
     for number, raw in enumerate(lines):
         line = _MARKER.sub("", raw).replace("**", "")
@@ -239,8 +312,13 @@ def check_status_draft(draft: StatusDraft, directory_names: Iterable[str] = ()) 
             if word.lower() != sheet.colour.value and not (
                 word.lower() == "yellow" and sheet.colour.value == "amber"
             ):
-                flag("status.colour_contradiction", f"'{word}' contradicts the computed status {sheet.colour.value}.",
-                     said=word.lower(), computed=sheet.colour.value, line=number)  # fmt: skip
+                flag(
+                    "status.colour_contradiction",
+                    f"'{word}' contradicts the computed status {sheet.colour.value}.",
+                    said=word.lower(),
+                    computed=sheet.colour.value,
+                    line=number,
+                )
         ids = [f"{m.group(1)}-{m.group(2)}" for m in _ID.finditer(line)]
         for record_id in ids:
             if record_id not in facts.by_record:
@@ -248,7 +326,8 @@ def check_status_draft(draft: StatusDraft, directory_names: Iterable[str] = ()) 
                 flag(rule, f"{record_id} is not in the fact sheet.", record=record_id, line=number)
         kpis = [kpi for name, kpi in facts.by_kpi.items() if name.lower() in raw.lower()]
         subject: list[str] = []
-        for position, clause in enumerate(re.split(r";|(?<=[a-z)])\. ", line)):
+        # A chain ("M-09 slips 8 -> DEP-16 slips 8 -> ...") is a clause per step: each names its record.
+        for position, clause in enumerate(re.split(r";|(?<=[a-z)])\. | -> ", line)):
             clause_ids = [
                 f"{m.group(1)}-{m.group(2)}"
                 for m in _ID.finditer(clause)
@@ -262,8 +341,13 @@ def check_status_draft(draft: StatusDraft, directory_names: Iterable[str] = ()) 
             if name in facts.people or name in facts.teams:
                 continue
             if name in directory:
-                flag("status.person_not_in_sheet", f"{name} is in the program but not in this update's facts.",
-                     Severity.WARNING, name=name, line=number)  # fmt: skip
+                flag(
+                    "status.person_not_in_sheet",
+                    f"{name} is in the program but not in this update's facts.",
+                    Severity.WARNING,
+                    name=name,
+                    line=number,
+                )
             else:
                 flag(
                     "status.unknown_name",
@@ -274,12 +358,20 @@ def check_status_draft(draft: StatusDraft, directory_names: Iterable[str] = ()) 
     asked = {a.decision_id: a for a in draft.asks}
     for decision in sheet.pending_decisions:
         if decision.past_threshold and decision.id not in asked:
-            flag("status.missing_decision_ask", f"{decision.id} has waited {decision.waited_business_days} business days "
-                 f"(threshold {sheet.decision_latency_threshold}) and is not among the decision asks.", decision=decision.id)  # fmt: skip
+            flag(
+                "status.missing_decision_ask",
+                f"{decision.id} has waited {decision.waited_business_days} business days "
+                f"(threshold {sheet.decision_latency_threshold}) and is not among the decision asks.",
+                decision=decision.id,
+            )
         ask = asked.get(decision.id)
         if ask is not None and (ask.decider or None) != (decision.decider or None):
-            flag("status.ask_mismatch", f"The ask for {decision.id} names {ask.decider} as decider; the sheet says "
-                 f"{decision.decider}.", decision=decision.id)  # fmt: skip
+            flag(
+                "status.ask_mismatch",
+                f"The ask for {decision.id} names {ask.decider} as decider; the sheet says "
+                f"{decision.decider}.",
+                decision=decision.id,
+            )
     for decision_id in asked:
         if decision_id not in {d.id for d in sheet.pending_decisions}:
             flag("status.unknown_record", f"Ask {decision_id} is not a pending decision.", record=decision_id)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from pilot.domain.findings import Finding, Severity
 from pilot.domain.program import ref
-from pilot.rules.base import DetectorOutput, ScanContext, ceiling_kpi, detector, iso, rate_finding, ratio_kpi
+from pilot.rules.base import (
+    DetectorOutput,
+    ScanContext,
+    add_closure_rate,
+    ceiling_kpi,
+    detector,
+    iso,
+)
 from pilot.rules.calendar import local_date
 
 
@@ -40,15 +47,18 @@ def corrective_actions(ctx: ScanContext) -> DetectorOutput:
                     measures={"days_overdue": (ctx.today - action.due).days},
                 )
             )
-    kpi = ratio_kpi(
-        "corrective_on_time_rate", "Corrective actions closed on time", on_time, due,
-        ctx.limits.corrective_on_time_target, detail=f"{on_time} of {due} due corrective actions",
-    )  # fmt: skip
-    out.kpis.append(kpi)
-    finding = rate_finding(kpi, "corrective.closure_rate", f"{on_time} of {due} due corrective actions closed on time",
-                           tuple(late), {"on_time": on_time, "due": due, "target": ctx.limits.corrective_on_time_target})  # fmt: skip
-    if finding is not None:
-        out.findings.append(finding)
+    add_closure_rate(
+        out,
+        "corrective_on_time_rate",
+        "Corrective actions closed on time",
+        "corrective.closure_rate",
+        on_time=on_time,
+        due=due,
+        target=ctx.limits.corrective_on_time_target,
+        detail=f"{on_time} of {due} due corrective actions",
+        sentence=f"{on_time} of {due} due corrective actions closed on time",
+        late=late,
+    )
     return out
 
 
@@ -74,7 +84,7 @@ def release_incidents(ctx: ScanContext) -> DetectorOutput:
                     "release": incident.release,
                     "started_at": iso(incident.started_at),
                     "service": incident.service,
-                },  # fmt: skip
+                },
                 suggested_action="Confirm the postmortem's corrective actions gate the next release.",
             )
         )
@@ -85,7 +95,7 @@ def release_incidents(ctx: ScanContext) -> DetectorOutput:
             float(len(sev1)),
             ctx.limits.sev1_release_max,
             "count",
-        )  # fmt: skip
+        )
     )
     return out
 

@@ -7,7 +7,16 @@ from datetime import date, timedelta
 
 from pilot.domain.findings import Finding, KpiStatus, KpiValue, Severity
 from pilot.domain.program import DependencyStatus, Milestone, MilestoneStatus, ref
-from pilot.rules.base import DetectorOutput, ScanContext, detector, iso, pct, rate_finding, ratio_kpi
+from pilot.rules.base import (
+    DetectorOutput,
+    ScanContext,
+    add_closure_rate,
+    detector,
+    iso,
+    pct,
+    rate_finding,
+    ratio_kpi,
+)
 
 _CLOSED_MS = (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)
 
@@ -52,7 +61,7 @@ def milestones(ctx: ScanContext) -> DetectorOutput:
                             "forecast": iso(forecast),
                             "slip_days": slip,
                             "critical_path": m.critical_path,
-                        },  # fmt: skip
+                        },
                         suggested_action="Confirm the new date with the owner and re-plan dependent work.",
                     )
                 )
@@ -74,13 +83,21 @@ def milestones(ctx: ScanContext) -> DetectorOutput:
                 missed.append(m)
     hits = len(due) - len(missed)
     kpi = ratio_kpi(
-        "milestone_on_time_rate", "Milestone on-time rate", hits, len(due), limits.milestone_on_time_target,
+        "milestone_on_time_rate",
+        "Milestone on-time rate",
+        hits,
+        len(due),
+        limits.milestone_on_time_target,
         detail=f"{hits} of {len(due)} milestones due so far met their target",
-    )  # fmt: skip
+    )
     out.kpis.append(kpi)
-    finding = rate_finding(kpi, "milestone.on_time_rate", f"{hits} of {len(due)} milestones due so far met their target",
-                           tuple(ref("milestone", m.id) for m in missed),
-                           {"on_time": hits, "due": len(due), "target": limits.milestone_on_time_target})  # fmt: skip
+    finding = rate_finding(
+        kpi,
+        "milestone.on_time_rate",
+        f"{hits} of {len(due)} milestones due so far met their target",
+        tuple(ref("milestone", m.id) for m in missed),
+        {"on_time": hits, "due": len(due), "target": limits.milestone_on_time_target},
+    )
     if finding is not None:
         out.findings.append(finding)
     return out
@@ -124,7 +141,7 @@ def forecast_accuracy(ctx: ScanContext) -> DetectorOutput:
                     "forecast_then": iso(then),
                     "error_days": error_days,
                     "tolerance_days": round(allowed, 2),
-                },  # fmt: skip
+                },
             )
         )
     out.kpis.append(
@@ -136,7 +153,7 @@ def forecast_accuracy(ctx: ScanContext) -> DetectorOutput:
             ctx.limits.forecast_accuracy_target,
             detail=f"{accurate} of {len(recent)} milestones finished in the last {window.days // 7} weeks "
             f"landed within ±{pct(ctx.limits.forecast_tolerance)} of the forecast made then",
-        )  # fmt: skip
+        )
     )
     return out
 
@@ -148,19 +165,23 @@ def forecast_accuracy(ctx: ScanContext) -> DetectorOutput:
     kpis=("critical_path_changes",),
 )
 def critical_path_churn(ctx: ScanContext) -> DetectorOutput:
+    """Re-forecasts of milestones and dependencies on the computed critical path (as it stood at
+    either end of the period the change falls in), this period against the one before."""
     out = DetectorOutput()
     period = int(ctx.limits.period_days)
     start = ctx.days_ago(period)
     previous_start = ctx.days_ago(2 * period)
+    structure = ctx.plan.structure
+    now_path = ctx.plan.critical
+    start_path = ctx.plan.critical_on(start)
+    previous_path = ctx.plan.critical_on(previous_start)
     this_period: list[str] = []
     previous = 0
-    for m in ctx.data.milestones:
-        if not m.critical_path:
-            continue
-        for change in m.forecast_history:
-            if start < change.changed_on <= ctx.today:
-                this_period.append(m.id)
-            elif previous_start < change.changed_on <= start:
+    for kind, record in zip(structure.kinds, structure.records, strict=True):
+        for change in record.forecast_history:
+            if start < change.changed_on <= ctx.today and record.id in now_path | start_path:
+                this_period.append(ref(kind, record.id))
+            elif previous_start < change.changed_on <= start and record.id in start_path | previous_path:
                 previous += 1
     count = len(this_period)
     rising = count > previous and count > 0
@@ -174,8 +195,9 @@ def critical_path_churn(ctx: ScanContext) -> DetectorOutput:
             status=KpiStatus.WARNING if rising else KpiStatus.OK,
             numerator=count,
             denominator=None,
-            detail=f"{count} changes in the {period} days to {ctx.today}, {previous} in the {period} days before",
-        )  # fmt: skip
+            detail=f"{count} re-forecasts on the computed critical path in the {period} days to {ctx.today}, "
+            f"{previous} in the {period} days before",
+        )
     )
     if rising:
         out.findings.append(
@@ -184,7 +206,7 @@ def critical_path_churn(ctx: ScanContext) -> DetectorOutput:
                 severity=Severity.WARNING,
                 message=f"{count} critical-path forecast changes in the last {period} days against "
                 f"{previous} in the period before: the plan is not settling.",
-                subjects=tuple(ref("milestone", mid) for mid in sorted(set(this_period))),
+                subjects=tuple(sorted(set(this_period))),
                 values={"this_period": count, "previous_period": previous, "period_end": iso(ctx.today)},
             )
         )
@@ -240,15 +262,18 @@ def dependencies(ctx: ScanContext) -> DetectorOutput:
                     measures={"days_left": (d.due_date - ctx.today).days},
                 )
             )
-    kpi = ratio_kpi(
-        "dependency_closure_rate", "Dependency closure rate (delivered as planned)", on_time, due,
-        ctx.limits.dependency_closure_target, detail=f"{on_time} of {due} due dependencies delivered on time",
-    )  # fmt: skip
-    out.kpis.append(kpi)
-    finding = rate_finding(kpi, "dependency.closure_rate", f"{on_time} of {due} due dependencies were delivered as planned",
-                           tuple(late), {"on_time": on_time, "due": due, "target": ctx.limits.dependency_closure_target})  # fmt: skip
-    if finding is not None:
-        out.findings.append(finding)
+    add_closure_rate(
+        out,
+        "dependency_closure_rate",
+        "Dependency closure rate (delivered as planned)",
+        "dependency.closure_rate",
+        on_time=on_time,
+        due=due,
+        target=ctx.limits.dependency_closure_target,
+        detail=f"{on_time} of {due} due dependencies delivered on time",
+        sentence=f"{on_time} of {due} due dependencies were delivered as planned",
+        late=late,
+    )
     return out
 
 
@@ -287,7 +312,7 @@ def readiness(ctx: ScanContext) -> DetectorOutput:
                     len(items),
                     ctx.limits.readiness_target,
                     detail=f"{done} of {len(items)} checklist items done",
-                )  # fmt: skip
+                )
             )
         if ctx.today <= gate <= window_end and share < ctx.limits.readiness_target:
             open_items = [ref("readiness", rid) for _, is_done, rid in items if not is_done]
@@ -304,7 +329,7 @@ def readiness(ctx: ScanContext) -> DetectorOutput:
                         "done": done,
                         "total": len(items),
                         "target": ctx.limits.readiness_target,
-                    },  # fmt: skip
+                    },
                     measures={"days_to_gate": (gate - ctx.today).days},
                     suggested_action="Review the open items with their owners; decide go/no-go criteria now.",
                 )

@@ -21,17 +21,25 @@ RED_WHEN_ERROR = frozenset({"milestone.slipped", "dependency.at_risk"})
 
 
 def overall_colour(findings: Sequence[Finding], kpis: Sequence[KpiValue]) -> tuple[Colour, list[str]]:
+    colour, deciding, breaches = colour_basis(findings, kpis)
+    return colour, [f"{f.rule_id}: {', '.join(f.subjects[:3])}" for f in deciding] + [
+        f"KPI {k.kpi_id} in breach" for k in breaches
+    ]
+
+
+def colour_basis(
+    findings: Sequence[Finding], kpis: Sequence[KpiValue]
+) -> tuple[Colour, list[Finding], list[KpiValue]]:
+    """The colour with the findings and the KPIs in breach that decided it."""
     red = [
         f
         for f in findings
         if f.rule_id in RED_RULES or (f.rule_id in RED_WHEN_ERROR and f.severity == Severity.ERROR)
     ]
     if red:
-        return Colour.RED, [f"{f.rule_id}: {', '.join(f.subjects[:3])}" for f in red]
+        return Colour.RED, red, []
     amber = [f for f in findings if f.severity.rank >= Severity.WARNING.rank]
     breaches = [k for k in kpis if k.status == KpiStatus.BREACH]
     if amber or breaches:
-        return Colour.AMBER, [f"{f.rule_id}: {', '.join(f.subjects[:3])}" for f in amber[:8]] + [
-            f"KPI {k.kpi_id} in breach" for k in breaches
-        ]
-    return Colour.GREEN, []
+        return Colour.AMBER, amber[:8], breaches
+    return Colour.GREEN, [], []

@@ -46,6 +46,26 @@ class Thresholds:
     sev1_release_max: float
     # A milestone whose forecast is more than this many days past target has slipped.
     milestone_slip_days: float
+    # Meetings (rules.meetings): share of a recurring series' meetings in the window that end with
+    # a decision or an action of record; a series is recurring from this many meetings in the window.
+    meeting_outcome_target: float
+    meeting_window_days: float
+    meeting_series_min: float
+    # Delivery (rules.delivery): a default-branch workflow red for longer than this; the share of
+    # completed default-branch runs that passed in the period.
+    ci_red_hours: float
+    ci_pass_target: float
+    # An open pull request (not a draft) waiting longer than this for its first review; the
+    # median time to a first review over the period.
+    pr_review_wait_hours: float
+    review_turnaround_hours: float
+    # Tickets reopened in the period allowed; a ticket blocked (status or Flagged) longer than this.
+    reopened_max: float
+    blocked_days: float
+    # A critical-path milestone with at most this many business days before its target has no slack.
+    critical_slack_days: float = 2
+    # Weeks of ticket history a delivery forecast resamples.
+    throughput_history_weeks: float = 12
 
 
 TIER_DEFAULTS: dict[Tier, Thresholds] = {
@@ -67,6 +87,15 @@ TIER_DEFAULTS: dict[Tier, Thresholds] = {
         corrective_on_time_target=0.90,
         sev1_release_max=0,
         milestone_slip_days=0,
+        meeting_outcome_target=0.9,
+        meeting_window_days=28,
+        meeting_series_min=2,
+        ci_red_hours=24,
+        ci_pass_target=0.9,
+        pr_review_wait_hours=24,
+        review_turnaround_hours=24,
+        reopened_max=2,
+        blocked_days=3,
     ),
     Tier.TIER_2: Thresholds(
         aged_risk_days=45,
@@ -86,6 +115,15 @@ TIER_DEFAULTS: dict[Tier, Thresholds] = {
         corrective_on_time_target=0.90,
         sev1_release_max=0,
         milestone_slip_days=0,
+        meeting_outcome_target=0.85,
+        meeting_window_days=28,
+        meeting_series_min=2,
+        ci_red_hours=48,
+        ci_pass_target=0.85,
+        pr_review_wait_hours=48,
+        review_turnaround_hours=36,
+        reopened_max=4,
+        blocked_days=5,
     ),
     Tier.TIER_3: Thresholds(
         aged_risk_days=60,
@@ -105,6 +143,15 @@ TIER_DEFAULTS: dict[Tier, Thresholds] = {
         corrective_on_time_target=0.90,
         sev1_release_max=0,
         milestone_slip_days=0,
+        meeting_outcome_target=0.8,
+        meeting_window_days=42,
+        meeting_series_min=2,
+        ci_red_hours=72,
+        ci_pass_target=0.8,
+        pr_review_wait_hours=72,
+        review_turnaround_hours=48,
+        reopened_max=6,
+        blocked_days=7,
     ),
 }
 

@@ -164,101 +164,11 @@ def _strip_prefix(text: str) -> tuple[str, bool]:
 def _resolve_core(
     text: str, base: date, milestones: Sequence[Milestone]
 ) -> tuple[date | None, str, str | None, tuple[str, ...]]:
-    if re.fullmatch(
-        rf"(?:today|tonight|this (?:morning|afternoon|evening)|(?:the )?end of (?:the )?day|eod|cob|close of business|end of business|eob|asap)(?: today)?{_DAY_PART}",
-        text,
-    ):
-        return base, "today", None, ()
-    if re.fullmatch(rf"(?:the )?day after tomorrow{_DAY_PART}", text):
-        return base + timedelta(days=2), "day_after_tomorrow", None, ()
-    if re.fullmatch(rf"tomorrow{_DAY_PART}|(?:the )?end of (?:the )?day tomorrow|tomorrow end of day", text):
-        return base + timedelta(days=1), "tomorrow", None, ()
-    if re.fullmatch(
-        r"(?:eow|end of (?:the |this )?week|this week|the end of this week|friday this week)", text
-    ):
-        friday = _friday_of_week(base)
-        return (friday if friday >= base else friday + timedelta(days=7)), "end_of_week", None, ()
-    if re.fullmatch(r"(?:end of next week|next week|the end of next week|eonw)", text):
-        friday = _friday_of_week(base)
-        return (
-            (friday + timedelta(days=7) if friday >= base else friday + timedelta(days=14)),
-            "end_of_next_week",
-            None,
-            (),
-        )
-    if re.fullmatch(r"(?:eom|end of (?:the |this )?month|this month)", text):
-        return _last_day_of_month(base.year, base.month), "end_of_month", None, ()
-    if re.fullmatch(r"(?:end of next month|next month)", text):
-        nxt = _add_months(date(base.year, base.month, 1), 1)
-        return _last_day_of_month(nxt.year, nxt.month), "end_of_next_month", None, ()
-    if match := re.fullmatch(
-        r"(?:eoq|end of (?:the |this )?quarter|this quarter|(?:end of )?(?:next quarter))", text
-    ):
-        quarter_end_month = ((base.month - 1) // 3 + 1) * 3
-        end = _last_day_of_month(base.year, quarter_end_month)
-        if "next" in match.group(0):
-            nxt = _add_months(date(base.year, quarter_end_month, 1), 3)
-            end = _last_day_of_month(nxt.year, nxt.month)
-        return end, "end_of_quarter", None, ()
-    if re.fullmatch(r"(?:eoy|end of (?:the |this )?year|this year)", text):
-        return date(base.year, 12, 31), "end_of_year", None, ()
-    if match := re.fullmatch(
-        rf"(?:in|within)\s+(?P<n>{_NUM})\s+(?P<unit>day|days|week|weeks|month|months)(?: time)?|(?P<n2>{_NUM})\s+(?P<unit2>days|weeks|months) from (?:now|today)",
-        text,
-    ):
-        number = match.group("n") or match.group("n2")
-        unit = match.group("unit") or match.group("unit2")
-        count = int(number) if number.isdigit() else NUMBER_WORDS[number]
-        if unit.startswith("day"):
-            return base + timedelta(days=count), "relative_days", None, ()
-        if unit.startswith("week"):
-            return base + timedelta(weeks=count), "relative_weeks", None, ()
-        return _add_months(base, count), "relative_months", None, ()
-    if match := re.fullmatch(
-        rf"(?:(?:{_WEEKDAY})\s+)?(?:the\s+)?{_ORD}(?:\s+of\s+(?:this|next)\s+month)?{_DAY_PART}", text
-    ):
-        day = int(match.group("day"))
-        if 1 <= day <= 31:
-            return _next_day_of_month(base, day), "day_of_month", None, ()
-    if match := re.fullmatch(
-        rf"(?:(?:{_WEEKDAY}),?\s+)?(?P<month>{_MONTH})\.?\s+(?:the\s+)?{_ORD}(?:,?\s+(?P<year>\d{{4}}))?{_DAY_PART}",
-        text,
-    ):
-        month = MONTHS[match.group("month")]
-        year = int(match.group("year")) if match.group("year") else None
-        return _month_day(base, month, int(match.group("day")), year), "month_day", None, ()
-    if match := re.fullmatch(
-        rf"(?:(?:{_WEEKDAY}),?\s+)?(?:the\s+)?{_ORD}\s+(?:of\s+)?(?P<month>{_MONTH})(?:,?\s+(?P<year>\d{{4}}))?",
-        text,
-    ):
-        month = MONTHS[match.group("month")]
-        year = int(match.group("year")) if match.group("year") else None
-        return _month_day(base, month, int(match.group("day")), year), "month_day", None, ()
-    if match := re.fullmatch(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})", text):
-        try:
-            return date(int(match["y"]), int(match["m"]), int(match["d"])), "iso_date", None, ()
-        except ValueError:
-            return None, "invalid_date", None, ()
-    if match := re.fullmatch(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2,4}))?", text):
-        year = int(match["y"]) if match["y"] else None
-        if year is not None and year < 100:
-            year += 2000
-        if 1 <= int(match["m"]) <= 12:
-            return _month_day(base, int(match["m"]), int(match["d"]), year), "us_numeric_date", None, ()
-    if match := re.fullmatch(
-        rf"(?P<which>this|next|coming|the coming)?\s*(?P<wd>{_WEEKDAY}){_DAY_PART}(?:\s+next week)?", text
-    ):
-        target = WEEKDAYS[match.group("wd")]
-        which = (match.group("which") or "").strip()
-        if which == "next" or text.endswith("next week"):
-            monday_next = base - timedelta(days=base.weekday()) + timedelta(days=7)
-            return monday_next + timedelta(days=target), "next_weekday", None, ()
-        if which == "this":
-            this_week = base - timedelta(days=base.weekday()) + timedelta(days=target)
-            if this_week >= base:
-                return this_week, "this_weekday", None, ()
-        ahead = (target - base.weekday()) % 7 or 7
-        return base + timedelta(days=ahead), "weekday", None, ()
+    """A due phrase without its prefix: a named period, else a calendar date, else a holiday or a
+    milestone by name."""
+    resolved = _named_period(text, base) or _calendar_date(text, base)
+    if resolved is not None:
+        return resolved[0], resolved[1], None, ()
     holiday = re.sub(r"['’]s?\b|\s+day$", "", text).strip()
     if (holiday_date := _holiday(holiday, base)) is not None:
         return holiday_date, "holiday", None, ()
@@ -269,6 +179,109 @@ def _resolve_core(
         if len(found) > 1:
             return None, "ambiguous_milestone", None, tuple(m.id for m in found)
     return None, "unresolved", None, ()
+
+
+def _named_period(text: str, base: date) -> tuple[date | None, str] | None:
+    """today, tomorrow, end of week/month/quarter/year, in N days/weeks/months."""
+    if re.fullmatch(
+        rf"(?:today|tonight|this (?:morning|afternoon|evening)|(?:the )?end of (?:the )?day|eod|cob|close of business|end of business|eob|asap)(?: today)?{_DAY_PART}",
+        text,
+    ):
+        return base, "today"
+    if re.fullmatch(rf"(?:the )?day after tomorrow{_DAY_PART}", text):
+        return base + timedelta(days=2), "day_after_tomorrow"
+    if re.fullmatch(rf"tomorrow{_DAY_PART}|(?:the )?end of (?:the )?day tomorrow|tomorrow end of day", text):
+        return base + timedelta(days=1), "tomorrow"
+    if re.fullmatch(
+        r"(?:eow|end of (?:the |this )?week|this week|the end of this week|friday this week)", text
+    ):
+        friday = _friday_of_week(base)
+        return (friday if friday >= base else friday + timedelta(days=7)), "end_of_week"
+    if re.fullmatch(r"(?:end of next week|next week|the end of next week|eonw)", text):
+        friday = _friday_of_week(base)
+        return (
+            (friday + timedelta(days=7) if friday >= base else friday + timedelta(days=14)),
+            "end_of_next_week",
+        )
+    if re.fullmatch(r"(?:eom|end of (?:the |this )?month|this month)", text):
+        return _last_day_of_month(base.year, base.month), "end_of_month"
+    if re.fullmatch(r"(?:end of next month|next month)", text):
+        nxt = _add_months(date(base.year, base.month, 1), 1)
+        return _last_day_of_month(nxt.year, nxt.month), "end_of_next_month"
+    if match := re.fullmatch(
+        r"(?:eoq|end of (?:the |this )?quarter|this quarter|(?:end of )?(?:next quarter))", text
+    ):
+        quarter_end_month = ((base.month - 1) // 3 + 1) * 3
+        end = _last_day_of_month(base.year, quarter_end_month)
+        if "next" in match.group(0):
+            nxt = _add_months(date(base.year, quarter_end_month, 1), 3)
+            end = _last_day_of_month(nxt.year, nxt.month)
+        return end, "end_of_quarter"
+    if re.fullmatch(r"(?:eoy|end of (?:the |this )?year|this year)", text):
+        return date(base.year, 12, 31), "end_of_year"
+    if match := re.fullmatch(
+        rf"(?:in|within)\s+(?P<n>{_NUM})\s+(?P<unit>day|days|week|weeks|month|months)(?: time)?|(?P<n2>{_NUM})\s+(?P<unit2>days|weeks|months) from (?:now|today)",
+        text,
+    ):
+        number = match.group("n") or match.group("n2")
+        unit = match.group("unit") or match.group("unit2")
+        count = int(number) if number.isdigit() else NUMBER_WORDS[number]
+        if unit.startswith("day"):
+            return base + timedelta(days=count), "relative_days"
+        if unit.startswith("week"):
+            return base + timedelta(weeks=count), "relative_weeks"
+        return _add_months(base, count), "relative_months"
+    return None
+
+
+def _calendar_date(text: str, base: date) -> tuple[date | None, str] | None:
+    """The 3rd, Dec 5, 5 December, 2026-12-05, 12/5, (this/next) Friday."""
+    if match := re.fullmatch(
+        rf"(?:(?:{_WEEKDAY})\s+)?(?:the\s+)?{_ORD}(?:\s+of\s+(?:this|next)\s+month)?{_DAY_PART}", text
+    ):
+        day = int(match.group("day"))
+        if 1 <= day <= 31:
+            return _next_day_of_month(base, day), "day_of_month"
+    if match := re.fullmatch(
+        rf"(?:(?:{_WEEKDAY}),?\s+)?(?P<month>{_MONTH})\.?\s+(?:the\s+)?{_ORD}(?:,?\s+(?P<year>\d{{4}}))?{_DAY_PART}",
+        text,
+    ):
+        month = MONTHS[match.group("month")]
+        year = int(match.group("year")) if match.group("year") else None
+        return _month_day(base, month, int(match.group("day")), year), "month_day"
+    if match := re.fullmatch(
+        rf"(?:(?:{_WEEKDAY}),?\s+)?(?:the\s+)?{_ORD}\s+(?:of\s+)?(?P<month>{_MONTH})(?:,?\s+(?P<year>\d{{4}}))?",
+        text,
+    ):
+        month = MONTHS[match.group("month")]
+        year = int(match.group("year")) if match.group("year") else None
+        return _month_day(base, month, int(match.group("day")), year), "month_day"
+    if match := re.fullmatch(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})", text):
+        try:
+            return date(int(match["y"]), int(match["m"]), int(match["d"])), "iso_date"
+        except ValueError:
+            return None, "invalid_date"
+    if match := re.fullmatch(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2,4}))?", text):
+        year = int(match["y"]) if match["y"] else None
+        if year is not None and year < 100:
+            year += 2000
+        if 1 <= int(match["m"]) <= 12:
+            return _month_day(base, int(match["m"]), int(match["d"]), year), "us_numeric_date"
+    if match := re.fullmatch(
+        rf"(?P<which>this|next|coming|the coming)?\s*(?P<wd>{_WEEKDAY}){_DAY_PART}(?:\s+next week)?", text
+    ):
+        target = WEEKDAYS[match.group("wd")]
+        which = (match.group("which") or "").strip()
+        if which == "next" or text.endswith("next week"):
+            monday_next = base - timedelta(days=base.weekday()) + timedelta(days=7)
+            return monday_next + timedelta(days=target), "next_weekday"
+        if which == "this":
+            this_week = base - timedelta(days=base.weekday()) + timedelta(days=target)
+            if this_week >= base:
+                return this_week, "this_weekday"
+        ahead = (target - base.weekday()) % 7 or 7
+        return base + timedelta(days=ahead), "weekday"
+    return None
 
 
 def normalize_due(
@@ -328,7 +341,21 @@ _DUE_IN_SENTENCE = re.compile(
 )
 
 
+_OBJECT_DATE_BEFORE = re.compile(r"\b(?:for|of|since|from|after)\s*$", re.I)
+
+
 def find_due_phrase(sentence: str) -> str | None:
-    """The first due-date phrase in a sentence ("by Friday", "before the code freeze"), if any."""
-    match = _DUE_IN_SENTENCE.search(sentence)
-    return match.group(0).strip() if match else None
+    """The due-date phrase of a sentence ("by Friday", "before the code freeze"), if any.
+
+    With several dates the first one that is not the date of a thing rather than the deadline
+    wins: "book the game day for the 24th today" is due today ("for X", "of X" name a thing's
+    date unless no other date is said), and "Thursday's agenda" is never a due date.
+    """
+    matches = list(_DUE_IN_SENTENCE.finditer(sentence))
+    if not matches:
+        return None
+    matches = [m for m in matches if sentence[m.end() : m.end() + 2] not in ("'s", "\u2019s")]
+    for match in matches:
+        if not _OBJECT_DATE_BEFORE.search(sentence[: match.start()]):
+            return match.group(0).strip()
+    return matches[0].group(0).strip() if matches else None
