@@ -21,6 +21,8 @@ class PullBatch(BaseModel):
     documents: list[Document] = Field(default_factory=list)
     failures: list[ConnectorFailure] = Field(default_factory=list)
     cursor: str | None = None  # resume point after this batch (None: unchanged)
+    # external id -> the id an earlier version of pilot gave the same item (adopted, not duplicated)
+    previous_ids: dict[str, str] = Field(default_factory=dict)
 
 
 class Connector(Protocol):

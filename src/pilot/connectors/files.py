@@ -30,22 +30,30 @@ from pilot.connectors.transcripts import DEFAULT_MAX_BYTES, parse_transcript
 from pilot.domain.documents import Document
 from pilot.domain.errors import ErrorCode, PilotError
 
-TEXT_SUFFIXES = frozenset({".vtt", ".srt", ".txt", ".md", ".markdown", ".json", ".csv"})
-# Files in a folder that are not material: documentation of the folder, and incident notes
-# (read with their incident, not as documents of their own).
-SKIPPED_PREFIXES = ("readme", "pagerduty_notes_")
+TEXT_SUFFIXES = frozenset(
+    {".vtt", ".srt", ".sbv", ".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".csv"}
+)
+# Files in a folder that are not material: documentation of the folder, incident notes (read
+# with their incident, not as documents of their own), and saved GitHub/Jira delivery answers
+# (read by `pilot delivery import`, not as documents).
+SKIPPED_PREFIXES = ("readme", "pagerduty_notes_", "delivery_")
 NotesLookup = Callable[[str], list[dict[str, Any]]]
 
 
-def iter_files(paths: Sequence[Path]) -> list[Path]:
-    """Files named, plus the material files under folders named (hidden folders skipped).
-    A path that does not exist is an error before anything is read."""
+def named_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Files named, plus the material files under folders named (hidden folders skipped), each
+    with its name in pilot: a file named directly is its file name, a file found in a folder is
+    that folder's name and its path inside it (`notes/2026-11/standup.md`). The name does not
+    depend on where the folder sits on this machine, so the same folder ingested from another
+    machine or checkout is the same documents. A path that does not exist is an error before
+    anything is read."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise PilotError(ErrorCode.INVALID_INPUT, f"no such file or folder: {', '.join(missing)}")
-    found: list[Path] = []
+    found: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
+            folder = path.resolve().name or "root"
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
                 if (
@@ -54,13 +62,17 @@ def iter_files(paths: Sequence[Path]) -> list[Path]:
                     and not child.name.lower().startswith(SKIPPED_PREFIXES)
                     and not any(part.startswith(".") for part in relative)
                 ):
-                    found.append(child)
+                    found.append((child, "/".join((folder, *relative))))
         else:
-            found.append(path)
-    unique: dict[Path, Path] = {}
-    for path in found:
-        unique.setdefault(path.resolve(), path)
+            found.append((path, path.name))
+    unique: dict[Path, tuple[Path, str]] = {}
+    for path, name in found:
+        unique.setdefault(path.resolve(), (path, name))
     return list(unique.values())
+
+
+def iter_files(paths: Sequence[Path]) -> list[Path]:
+    return [path for path, _ in named_files(paths)]
 
 
 def read_bytes(
@@ -93,8 +105,15 @@ def read_bytes(
         if batch is not None:
             _add_warnings(batch.documents, warnings)
             return batch
-    doc = parse_transcript(data, filename=filename, program_id=program_id, meeting_date=meeting_date,
-                           source=source, external_id=external_id or filename, max_bytes=max_bytes)  # fmt: skip
+    doc = parse_transcript(
+        data,
+        filename=filename,
+        program_id=program_id,
+        meeting_date=meeting_date,
+        source=source,
+        external_id=external_id or filename,
+        max_bytes=max_bytes,
+    )
     return PullBatch(documents=[doc])
 
 
@@ -102,11 +121,14 @@ def read_path(
     path: Path,
     program_id: str,
     *,
+    name: str | None = None,
     meeting_date: date | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     tz: tzinfo = UTC,
 ) -> PullBatch:
-    """A file on disk; its external id is its absolute path, so re-reading it is an update."""
+    """A file on disk; its external id is its name in pilot (see `named_files`; default: the file
+    name), so re-reading it is an update. `previous_ids` maps it to the id earlier versions gave
+    it (the absolute path on the machine that ingested it), so those documents are adopted."""
     size = path.stat().st_size
     if size > max_bytes:  # refused before reading a byte of it
         raise PilotError(
@@ -114,8 +136,22 @@ def read_path(
             f"{path.name}: {size / 1048576:.1f} MB is larger than the {max_bytes / 1048576:.0f} MB limit",
             details={"bytes": size, "limit": max_bytes},
         )
-    return read_bytes(path.read_bytes(), path.name, program_id, meeting_date=meeting_date, max_bytes=max_bytes,
-                      external_id=str(path.resolve()), notes=_notes_beside(path), tz=tz)  # fmt: skip
+    external_id = name or path.name
+    batch = read_bytes(
+        path.read_bytes(),
+        path.name,
+        program_id,
+        meeting_date=meeting_date,
+        max_bytes=max_bytes,
+        external_id=external_id,
+        notes=_notes_beside(path),
+        tz=tz,
+    )
+    legacy = str(path.resolve())
+    batch.previous_ids = {
+        doc.external_id: legacy for doc in batch.documents if doc.external_id == external_id
+    }
+    return batch
 
 
 def upload_external_id(filename: str, data: bytes) -> str:
@@ -138,23 +174,28 @@ class FileSource:
         max_bytes: int = DEFAULT_MAX_BYTES,
         tz: tzinfo = UTC,
     ) -> None:
-        self.files = iter_files(paths)
+        self.named = named_files(paths)
+        self.files = [path for path, _ in self.named]
         self.meeting_date = meeting_date
         self.max_bytes = max_bytes
         self.tz = tz
 
     def pull(self, program_id: str, cursor: str | None) -> Iterator[PullBatch]:
-        for path in self.files:
+        for path, name in self.named:
             try:
-                batch = read_path(path, program_id, meeting_date=self.meeting_date, max_bytes=self.max_bytes,
-                                  tz=self.tz)  # fmt: skip
-            except PilotError as exc:
-                batch = PullBatch(failures=[failure("file", str(path), exc.message)])
-            except OSError as exc:
-                batch = PullBatch(
-                    failures=[failure("file", str(path), f"cannot read: {exc.strerror or exc}")]
+                batch = read_path(
+                    path,
+                    program_id,
+                    name=name,
+                    meeting_date=self.meeting_date,
+                    max_bytes=self.max_bytes,
+                    tz=self.tz,
                 )
-            batch.cursor = str(path)
+            except PilotError as exc:
+                batch = PullBatch(failures=[failure("file", name, exc.message)])
+            except OSError as exc:
+                batch = PullBatch(failures=[failure("file", name, f"cannot read: {exc.strerror or exc}")])
+            batch.cursor = name
             yield batch
 
     def census(self, program_id: str) -> set[str] | None:
@@ -162,22 +203,24 @@ class FileSource:
 
 
 def export_documents(raw: Any, program_id: str, *, notes: NotesLookup | None = None) -> PullBatch | None:
-    """A saved API response, recognized by its shape; None when it is not one (a JSON transcript)."""
+    """A saved API response, recognized by its shape; None when it is not one (a JSON transcript).
+    A malformed record inside a recognized export is a failure of its own; the rest are kept."""
     batch = PullBatch()
-    if _is_jira_page(raw):
-        for item in raw["issues"]:
-            _safely(batch, "jira", item.get("key"), partial(_jira, item, program_id))
+    issues = _jira_issues(raw)
+    if issues is not None:
+        for item in issues:
+            key = item.get("key") if isinstance(item, dict) else None
+            _safely(batch, "jira", key, partial(_jira, item, program_id))
         return batch
-    if (
-        isinstance(raw, list)
-        and raw
-        and all(isinstance(i, dict) and "number" in i and "html_url" in i for i in raw)
-    ):
-        for item in raw:
-            _safely(batch, "github", item.get("number"), partial(_github, item, program_id))
+    github = _github_issues(raw)
+    if github is not None:
+        for item in github:
+            number = item.get("number") if isinstance(item, dict) else None
+            _safely(batch, "github", number, partial(_github, item, program_id))
         return batch
-    if isinstance(raw, dict) and isinstance(raw.get("incidents"), list):
-        for item in raw["incidents"]:
+    incidents = _incidents(raw)
+    if incidents is not None:
+        for item in incidents:
             if not isinstance(item, dict):
                 batch.failures.append(failure("pagerduty", None, "an incident is not an object", item))
                 continue
@@ -187,13 +230,46 @@ def export_documents(raw: Any, program_id: str, *, notes: NotesLookup | None = N
     return None
 
 
-def _is_jira_page(raw: Any) -> bool:
+def _mostly(items: list[Any], looks: Callable[[Any], bool]) -> bool:
+    """An export when most records have the shape (one broken record does not hide the rest)."""
+    hits = sum(1 for i in items if isinstance(i, dict) and looks(i))
+    return bool(items) and hits >= max(1, len(items) / 2)
+
+
+def _jira_issues(raw: Any) -> list[Any] | None:
+    """A search page (`{"issues": [...]}`) or one issue saved from "Get issue" (`key` + `fields`)."""
+    if isinstance(raw, dict) and isinstance(raw.get("key"), str) and isinstance(raw.get("fields"), dict):
+        return [raw]
     issues = raw.get("issues") if isinstance(raw, dict) else None
-    return (
-        isinstance(issues, list)
-        and bool(issues)
-        and all(isinstance(i, dict) and "fields" in i for i in issues)
-    )
+    if isinstance(issues, list) and _mostly(issues, lambda i: "fields" in i):
+        return issues
+    return None
+
+
+def _is_github_issue(item: dict[str, Any]) -> bool:
+    return "number" in item and ("html_url" in item or "repository_url" in item) and "title" in item
+
+
+def _github_issues(raw: Any) -> list[Any] | None:
+    """The issues list, a saved `/search/issues` answer (`{"total_count", "items"}`), or one issue."""
+    if isinstance(raw, dict) and isinstance(raw.get("items"), list) and "total_count" in raw:
+        raw = raw["items"]
+    elif isinstance(raw, dict) and _is_github_issue(raw):
+        return [raw]
+    if isinstance(raw, list) and _mostly(raw, _is_github_issue):
+        return raw
+    return None
+
+
+def _incidents(raw: Any) -> list[Any] | None:
+    """A `/incidents` page, or one incident saved from `/incidents/{id}` (`{"incident": {...}}`)."""
+    if not isinstance(raw, dict):
+        return None
+    if isinstance(raw.get("incidents"), list):
+        return list(raw["incidents"])
+    if isinstance(raw.get("incident"), dict) and "id" in raw["incident"]:
+        return [raw["incident"]]
+    return None
 
 
 def _jira(item: dict[str, Any], program_id: str) -> Document:
@@ -202,9 +278,17 @@ def _jira(item: dict[str, Any], program_id: str) -> Document:
 
 
 def _github(item: dict[str, Any], program_id: str) -> Document:
-    parts = str(item.get("html_url", "")).split("/")  # https://github.com/{owner}/{repo}/issues/{n}
-    if len(parts) < 5 or not parts[3] or not parts[4]:
-        raise ValueError(f"cannot tell the repository from html_url {item.get('html_url')!r}")
+    # https://github.com/{owner}/{repo}/issues/{n}, or the API's https://api.github.com/repos/{owner}/{repo}
+    html_url = item.get("html_url")
+    if html_url is None:  # some saved answers leave it out: the web address follows from the API's
+        api = str(item.get("repository_url") or "").split("/repos/")
+        if len(api) == 2 and api[1].count("/") == 1:
+            host = api[0].replace("://api.github.com", "://github.com").removesuffix("/api/v3")
+            web = f"{host}/{api[1]}/issues/{item.get('number')}"
+            return github_issue({**item, "html_url": web}, program_id, api[1])
+    parts = str(html_url or "").split("/")
+    if len(parts) < 5 or not parts[2] or not parts[3] or not parts[4]:
+        raise ValueError(f"cannot tell the repository from html_url {html_url!r}")
     return github_issue(item, program_id, f"{parts[3]}/{parts[4]}")
 
 

@@ -16,12 +16,29 @@ from pilot.settings import Settings
 
 @register_source("github")
 def github_from_settings(settings: Settings) -> GitHubConnector:
+    repo, token = github_credentials(settings)
+    return GitHubConnector(repo, token, api_url=settings.github_api_url)
+
+
+def github_credentials(settings: Settings) -> tuple[str, str]:
+    """The repository and token every GitHub pull needs (issues, delivery signals)."""
     if not (settings.github_repo and settings.github_token):
         raise PilotError(
             ErrorCode.NOT_CONFIGURED, "GitHub needs PILOT_GITHUB_REPO (owner/name) and PILOT_GITHUB_TOKEN"
         )
-    return GitHubConnector(
-        settings.github_repo, settings.github_token.get_secret_value(), api_url=settings.github_api_url
+    return settings.github_repo, settings.github_token.get_secret_value()
+
+
+def github_http(token: str, api_url: str, sleep: Sleep | None) -> HttpClient:
+    """A client for GitHub's REST API with its versioned media type (retries and rate limits in HttpClient)."""
+    kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+    return HttpClient(
+        api_url, source="github", headers=headers, credentials_hint="PILOT_GITHUB_TOKEN", **kwargs
     )
 
 
@@ -32,12 +49,7 @@ class GitHubConnector:
         self, repo: str, token: str, *, api_url: str = "https://api.github.com", sleep: Sleep | None = None
     ) -> None:
         self.repo = repo
-        kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-                   "X-GitHub-Api-Version": "2022-11-28"}  # fmt: skip
-        self.http = HttpClient(
-            api_url, source="github", headers=headers, credentials_hint="PILOT_GITHUB_TOKEN", **kwargs
-        )
+        self.http = github_http(token, api_url, sleep)
 
     def _pages(self, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         url: str | None = f"/repos/{self.repo}/issues"
@@ -76,10 +88,11 @@ class GitHubConnector:
 
 def issue_document(raw: dict[str, Any], program_id: str, repo: str) -> Document:
     number = raw["number"]
-    is_pr = "pull_request" in raw
+    is_pr = is_pull_request(raw)
     meta: dict[str, Any] = {
         "status": raw.get("state_reason") or raw["state"],
         "state": raw["state"],
+        "closed": raw.get("closed_at"),
         "assignee": (raw.get("assignee") or {}).get("login"),
         "labels": [
             label["name"] if isinstance(label, dict) else str(label) for label in raw.get("labels") or []
@@ -90,5 +103,24 @@ def issue_document(raw: dict[str, Any], program_id: str, repo: str) -> Document:
         "is_pull_request": is_pr,
         "author": (raw.get("user") or {}).get("login"),
     }
-    return ticket_document("github", f"{repo}#{number}", program_id, raw["title"], raw.get("body") or "", meta,
-                           url=raw.get("html_url"), created=raw.get("created_at"), updated=raw.get("updated_at"))  # fmt: skip
+    return ticket_document(
+        "github",
+        f"{repo}#{number}",
+        program_id,
+        raw["title"],
+        raw.get("body") or "",
+        meta,
+        url=raw.get("html_url"),
+        created=raw.get("created_at"),
+        updated=raw.get("updated_at"),
+    )
+
+
+def is_pull_request(raw: dict[str, Any]) -> bool:
+    """The issues endpoint returns pull requests too, with a `pull_request` object whose URLs are
+    set. Older payloads carry `"pull_request": {"html_url": null, ...}` (or null) on plain issues."""
+    ref = raw.get("pull_request")
+    if not isinstance(ref, dict):
+        return False
+    urls = [ref[k] for k in ("url", "html_url", "diff_url", "patch_url") if k in ref]
+    return any(urls) or not urls  # URLs all null: an older issue; no URL keys at all: a bare marker

@@ -21,8 +21,23 @@ from pilot.domain.documents import Document, DocumentKind
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.settings import Settings
 
-FIELDS = ["summary", "description", "status", "assignee", "reporter", "duedate", "priority", "labels",
-          "parent", "issuelinks", "issuetype", "updated", "created", "resolutiondate", "comment"]  # fmt: skip
+FIELDS = [
+    "summary",
+    "description",
+    "status",
+    "assignee",
+    "reporter",
+    "duedate",
+    "priority",
+    "labels",
+    "parent",
+    "issuelinks",
+    "issuetype",
+    "updated",
+    "created",
+    "resolutiondate",
+    "comment",
+]
 SEARCH = "/rest/api/3/search/jql"
 SERVER_SEARCH = "/rest/api/2/search"
 PAGE_SIZE = 100
@@ -34,18 +49,28 @@ Deployment = Literal["cloud", "server"]
 def jira_from_settings(settings: Settings) -> JiraConnector:
     server = settings.jira_deployment == "server"
     if not (settings.jira_url and settings.jira_api_token and (server or settings.jira_email)):
-        needs = "PILOT_JIRA_URL and PILOT_JIRA_API_TOKEN (a personal access token)" if server else \
-            "PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"  # fmt: skip
+        needs = (
+            "PILOT_JIRA_URL and PILOT_JIRA_API_TOKEN (a personal access token)"
+            if server
+            else "PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"
+        )
         raise PilotError(ErrorCode.NOT_CONFIGURED, f"Jira needs {needs}")
     jql = settings.jira_jql or (
         f'project = "{settings.jira_project_key}"' if settings.jira_project_key else ""
     )
     if not JiraConnector.bounded(jql):
         # Jira Cloud answers an unrestricted search with 400 "Unbounded JQL queries are not allowed".
-        raise PilotError(ErrorCode.NOT_CONFIGURED,
-                         "Jira sync needs PILOT_JIRA_JQL (for example: project = PAY) or PILOT_JIRA_PROJECT_KEY")  # fmt: skip
-    return JiraConnector(settings.jira_url, settings.jira_email or "", settings.jira_api_token.get_secret_value(),
-                         jql=jql, deployment=settings.jira_deployment)  # fmt: skip
+        raise PilotError(
+            ErrorCode.NOT_CONFIGURED,
+            "Jira sync needs PILOT_JIRA_JQL (for example: project = PAY) or PILOT_JIRA_PROJECT_KEY",
+        )
+    return JiraConnector(
+        settings.jira_url,
+        settings.jira_email or "",
+        settings.jira_api_token.get_secret_value(),
+        jql=jql,
+        deployment=settings.jira_deployment,
+    )
 
 
 class JiraConnector:
@@ -73,8 +98,9 @@ class JiraConnector:
         else:  # Cloud: e-mail + API token, HTTP basic
             auth = (email, token)
             hint = "PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN"
-        self.http = HttpClient(self.base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint,
-                               **kwargs)  # fmt: skip
+        self.http = HttpClient(
+            self.base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint, **kwargs
+        )
 
     @staticmethod
     def bounded(jql: str) -> bool:
@@ -214,8 +240,12 @@ def issue_document(raw: dict[str, Any], program_id: str, base_url: str) -> Docum
     comments = _comments(fields.get("comment"))
     if comments:
         description = f"{description}\n\nComments:\n{comments}".strip()
+    status = fields.get("status") or {}
     meta: dict[str, Any] = {
-        "status": (fields.get("status") or {}).get("name"),
+        "status": status.get("name"),
+        "status_category": (status.get("statusCategory") or {}).get("key"),
+        "resolution": (fields.get("resolution") or {}).get("name"),
+        "resolved": fields.get("resolutiondate"),
         "assignee": assignee.get("displayName"),
         "assignee_email": assignee.get("emailAddress"),
         "due": fields.get("duedate"),
@@ -226,15 +256,23 @@ def issue_document(raw: dict[str, Any], program_id: str, base_url: str) -> Docum
         "blocks": blocks,
         "blocked_by": blocked_by,
     }
-    return ticket_document("jira", key, program_id, fields.get("summary") or "", description, meta,
-                           url=f"{base_url}/browse/{key}", created=fields.get("created"),
-                           updated=fields.get("updated"))  # fmt: skip
+    return ticket_document(
+        "jira",
+        key,
+        program_id,
+        fields.get("summary") or "",
+        description,
+        meta,
+        url=browse_url(base_url, key),
+        created=fields.get("created"),
+        updated=fields.get("updated"),
+    )
 
 
 def _comments(field: Any) -> str:
     """The newest comments as "- 2026-11-18 Name: text" lines. Comment text is data to index and
     quote, never an instruction, whoever (or whatever app account) wrote it."""
-    items = field.get("comments") if isinstance(field, dict) else None
+    items = field.get("comments") if isinstance(field, dict) else field  # a list in some examples
     if not isinstance(items, list):
         return ""
     lines = []
@@ -246,6 +284,12 @@ def _comments(field: Any) -> str:
             who = (item.get("author") or {}).get("displayName") or "unknown"
             lines.append(f"- {str(item.get('created') or '')[:10]} {who}: {body}")
     return "\n".join(lines)
+
+
+def browse_url(base_url: str, key: str) -> str | None:
+    """An issue's page on its site; none without a site (not a link to pilot's own /browse/...).
+    A site that is not http(s) gives a URL the Document refuses, with a warning."""
+    return f"{base_url.rstrip('/')}/browse/{key}" if base_url.strip() else None
 
 
 def re_space(text: str) -> str:
@@ -261,8 +305,8 @@ def ticket_document(
     meta: dict[str, Any],
     *,
     url: str | None,
-    created: str | None,
-    updated: str | None,
+    created: str | int | None,
+    updated: str | int | None,
     kind: DocumentKind = DocumentKind.TICKET,
 ) -> Document:
     lines = [f"{key}: {title}"]
@@ -273,19 +317,39 @@ def ticket_document(
             )
     text = "\n".join(lines) + (f"\n\n{description}" if description else "")
     return Document(
-        program_id=program_id, source=source, external_id=key, kind=kind, title=title, text=text, url=url,
-        author=meta.get("assignee"), created_at=parse_time(created), updated_at=parse_time(updated),
+        program_id=program_id,
+        source=source,
+        external_id=key,
+        kind=kind,
+        title=title,
+        text=text,
+        url=url,
+        author=meta.get("assignee"),
+        created_at=parse_time(created),
+        updated_at=parse_time(updated),
         metadata={k: v for k, v in meta.items() if v is not None},
-    )  # fmt: skip
+    )
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
+def parse_time(value: str | int | float | None) -> datetime | None:
+    """ISO 8601 as Jira, GitHub and PagerDuty write it ("2026-11-18T10:00:00.000+0000", "...Z"),
+    or epoch milliseconds (Jira's documented examples carry `"updated": 1`). Anything else is a
+    ValueError, recorded as a failure of that one record."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
-    text = value.replace("Z", "+00:00")
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"unreadable time {value!r}")
+    if value.strip().isdigit():
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    text = value.strip().replace("Z", "+00:00")
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":  # Jira's -0800
         text = f"{text[:-2]}:{text[-2:]}"
-    parsed = datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"unreadable time {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -302,8 +366,11 @@ def import_jira_csv(data: str, program_id: str, base_url: str = "", *, tz: tzinf
     batch = PullBatch()
     key_at = header.index("Issue key")
     id_at = header.index("Issue id") if "Issue id" in header else None
-    keys_by_id = {row[id_at].strip(): row[key_at].strip() for row in rows[1:]
-                  if id_at is not None and len(row) > max(key_at, id_at)}  # fmt: skip
+    keys_by_id = {
+        row[id_at].strip(): row[key_at].strip()
+        for row in rows[1:]
+        if id_at is not None and len(row) > max(key_at, id_at)
+    }
 
     def as_keys(values: list[str]) -> list[str]:
         return [keys_by_id.get(v, v) for v in values]
@@ -320,13 +387,19 @@ def import_jira_csv(data: str, program_id: str, base_url: str = "", *, tz: tzinf
             if key is None:
                 raise ValueError("row has no issue key")
             meta: dict[str, Any] = {
-                "status": _first(values, "Status"), "assignee": _first(values, "Assignee"),
-                "due": _csv_date(_first(values, "Due date")), "priority": _first(values, "Priority"),
-                "labels": values.get("Labels", []), "parent": _first(values, "Parent key") or _first(values, "Parent"),
+                "status": _first(values, "Status"),
+                "assignee": _first(values, "Assignee"),
+                "status_category": _category(_first(values, "Status Category")),
+                "resolution": _first(values, "Resolution"),
+                "resolved": _csv_time(_first(values, "Resolved"), tz),
+                "due": _csv_date(_first(values, "Due date")),
+                "priority": _first(values, "Priority"),
+                "labels": values.get("Labels", []),
+                "parent": _first(values, "Parent key") or _first(values, "Parent"),
                 "issue_type": _first(values, "Issue Type"),
                 "blocks": as_keys(values.get("Outward issue link (Blocks)", [])),
                 "blocked_by": as_keys(values.get("Inward issue link (Blocks)", [])),
-            }  # fmt: skip
+            }
             batch.documents.append(
                 ticket_document(
                     "jira",
@@ -335,14 +408,20 @@ def import_jira_csv(data: str, program_id: str, base_url: str = "", *, tz: tzinf
                     _first(values, "Summary") or "",
                     _first(values, "Description") or "",
                     meta,
-                    url=f"{base_url.rstrip('/')}/browse/{key}" if base_url else None,
+                    url=browse_url(base_url, key),
                     created=_csv_time(_first(values, "Created"), tz),
                     updated=_csv_time(_first(values, "Updated"), tz),
-                )  # fmt: skip
+                )
             )
         except (ValueError, KeyError) as exc:
             batch.failures.append(failure("jira", key, f"CSV line {number}: {exc}", ",".join(row)))
     return batch
+
+
+def _category(name: str | None) -> str | None:
+    """A CSV export writes the status category's name ("To Do", "In Progress", "Done"); the API its key."""
+    keys = {"to do": "new", "in progress": "indeterminate", "done": "done"}
+    return None if name is None else keys.get(name.lower(), name.lower())
 
 
 def _first(values: dict[str, list[str]], name: str) -> str | None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from pilot.clock import system_clock
 from pilot.connectors.base import PullBatch, failure, register_source
 from pilot.connectors.http import HttpClient, Sleep
 from pilot.connectors.jira import parse_time, ticket_document
@@ -68,8 +69,14 @@ def pagerduty_from_settings(settings: Settings) -> PagerDutyConnector:
 class PagerDutyConnector:
     source = "pagerduty"
 
-    def __init__(self, token: str, *, api_url: str = "https://api.pagerduty.com", sleep: Sleep | None = None,
-                 now: datetime | Callable[[], datetime] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_url: str = "https://api.pagerduty.com",
+        sleep: Sleep | None = None,
+        now: datetime | Callable[[], datetime] | None = None,
+    ) -> None:
         kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
         headers = {
             "Authorization": f"Token token={token}",
@@ -82,7 +89,7 @@ class PagerDutyConnector:
 
     def now(self) -> datetime:
         if self._now is None:
-            return datetime.now(UTC)
+            return system_clock()
         return self._now() if callable(self._now) else self._now
 
     def pull(self, program_id: str, cursor: str | None) -> Iterator[PullBatch]:
@@ -178,8 +185,15 @@ class PagerDutyConnector:
 
 
 def incident_document(raw: dict[str, Any], program_id: str, notes: list[dict[str, Any]]) -> Document:
-    note_lines = [f"- {str(n.get('created_at') or '')[:16]} {(n.get('user') or {}).get('summary', '')}: "
-                  f"{n.get('content') or ''}" for n in notes if isinstance(n, dict)]  # fmt: skip
+    note_lines = [
+        f"- {str(n.get('created_at') or '')[:16]} {reference_name(n.get('user')) or 'someone'}: "
+        f"{n.get('content') or ''}"
+        for n in notes
+        if isinstance(n, dict)
+    ]
+    assignees = [
+        reference_name(a.get("assignee")) for a in raw.get("assignments") or [] if isinstance(a, dict)
+    ]
     meta: dict[str, Any] = {
         "status": raw.get("status"),
         "urgency": raw.get("urgency"),
@@ -187,15 +201,34 @@ def incident_document(raw: dict[str, Any], program_id: str, notes: list[dict[str
         "service": (raw.get("service") or {}).get("summary"),
         "incident_number": raw.get("incident_number"),
         "resolved_at": raw.get("resolved_at"),
-        "assignee": ", ".join(
-            (a.get("assignee") or {}).get("summary", "") for a in raw.get("assignments") or []
-        )
-        or None,
+        "assignee": ", ".join(name for name in assignees if name) or None,
     }
     description = raw.get("description") if raw.get("description") != raw.get("title") else ""
     body = "\n".join(
         filter(None, [description or "", "Notes:\n" + "\n".join(note_lines) if note_lines else ""])
     )
-    return ticket_document("pagerduty", raw["id"], program_id, raw["title"], body, meta, url=raw.get("html_url"),
-                           created=raw.get("created_at"), updated=raw.get("updated_at") or raw.get("last_status_change_at"),
-                           kind=DocumentKind.INCIDENT)  # fmt: skip
+    return ticket_document(
+        "pagerduty",
+        raw["id"],
+        program_id,
+        raw["title"],
+        body,
+        meta,
+        url=raw.get("html_url"),
+        created=raw.get("created_at"),
+        updated=raw.get("updated_at") or raw.get("last_status_change_at"),
+        kind=DocumentKind.INCIDENT,
+    )
+
+
+def reference_name(ref: Any) -> str | None:
+    """A PagerDuty reference (`{"id", "type": "user_reference", "summary", "html_url"}`) -> who it
+    is: the summary (the person's name) when the API included it, else the name or e-mail of a
+    full object, else the id. References without `summary` are normal (`?include[]` not asked)."""
+    if not isinstance(ref, dict):
+        return None
+    for key in ("summary", "name", "email", "id"):
+        value = ref.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None

@@ -19,6 +19,9 @@ from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.program import COLLECTIONS, ProgramData
 
 MAX_PROGRAM_FILE_BYTES = 64 * 1024 * 1024
+# A program file is a few levels deep (program -> milestones -> [i] -> forecast_history -> [j]);
+# a hostile one nested thousands of levels would exhaust the parser's recursion.
+MAX_PROGRAM_FILE_DEPTH = 32
 
 
 class Problem(BaseModel):
@@ -31,8 +34,42 @@ class Problem(BaseModel):
         return f"{where}{self.path or '<file>'}: {self.message}"
 
 
+class _RefusedYaml(yaml.YAMLError):
+    """A construct program files may not use (aliases, deep nesting), with where it is."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
 class _StringDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings, so pydantic validates them with their path."""
+    """SafeLoader that leaves dates as strings, so pydantic validates them with their path.
+
+    It refuses aliases (`*name`): an alias re-uses a node, and a few nested ones expand to
+    billions of nodes ("billion laughs") in every later walk of the tree. It also bounds the
+    nesting depth, so a deeply nested file is a problem report, not a RecursionError.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise _RefusedYaml(
+                f"YAML aliases (*{event.anchor}) are not supported in program files; write the values out",
+                event.start_mark,
+            )
+        if self._depth >= MAX_PROGRAM_FILE_DEPTH:
+            raise _RefusedYaml(
+                f"nested deeper than {MAX_PROGRAM_FILE_DEPTH} levels",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _StringDatesLoader.yaml_implicit_resolvers = {
@@ -219,13 +256,15 @@ def consistency_problems(data: ProgramData, lines: _LineMap | None = None) -> li
         if earlier is not None and later is not None and later < earlier:
             add(path, what)
 
-    for i, m in enumerate(data.milestones):
-        for j, change in enumerate(m.forecast_history):
-            if j and change.changed_on < m.forecast_history[j - 1].changed_on:
-                add(
-                    ("milestones", i, "forecast_history", j, "changed_on"),
-                    "forecast history is not in date order",
-                )
+    for collection in ("milestones", "dependencies"):
+        for i, record in enumerate(getattr(data, collection)):
+            for j, change in enumerate(record.forecast_history):
+                if j and change.changed_on < record.forecast_history[j - 1].changed_on:
+                    add(
+                        (collection, i, "forecast_history", j, "changed_on"),
+                        "forecast history is not in date order",
+                    )
+    problems += plan_graph_problems(data, lines)
     for i, r in enumerate(data.raid):
         before(("raid", i, "closed_at"), r.opened_at, r.closed_at, "closed_at is before opened_at")
         before(
@@ -255,6 +294,67 @@ def consistency_problems(data: ProgramData, lines: _LineMap | None = None) -> li
                 "target date is before the program start",
             )
     return problems
+
+
+def plan_graph_problems(data: ProgramData, lines: _LineMap | None = None) -> list[Problem]:
+    """The plan graph (milestones and dependencies, linked by `depends_on` and a dependency's
+    `milestone`) must name known records and have no cycle: a cycle is reported once, naming
+    every record in it in order."""
+    lines = lines or _LineMap(None)
+    problems: list[Problem] = []
+    kinds = {(c, r.id): i for c in ("milestones", "dependencies") for i, r in enumerate(getattr(data, c))}
+    owner: dict[str, tuple[str, int]] = {}
+    for (collection, record_id), i in kinds.items():
+        owner.setdefault(record_id, (collection, i))
+    edges: dict[str, list[str]] = {record_id: [] for record_id in owner}  # record -> what it waits for
+    for collection in ("milestones", "dependencies"):
+        for i, record in enumerate(getattr(data, collection)):
+            for j, target in enumerate(record.depends_on):
+                path = (collection, i, "depends_on", j)
+                if target == record.id:
+                    message = "a record cannot depend on itself"
+                elif target not in owner:
+                    message = f"refers to unknown milestone or dependency {target!r}"
+                elif ("milestones", target) in kinds and ("dependencies", target) in kinds:
+                    message = f"{target!r} is both a milestone and a dependency id; rename one"
+                else:
+                    edges[record.id].append(target)
+                    continue
+                problems.append(Problem(path=format_path(path), line=lines.line_for(path), message=message))
+    for d in data.dependencies:
+        if d.milestone in owner and d.milestone != d.id:
+            edges[d.milestone].append(d.id)
+    cycle = _find_cycle(edges)
+    if cycle:
+        collection, at = owner[cycle[0]]
+        where: tuple[str | int, ...] = (collection, at, "depends_on")
+        chain = " -> ".join([*cycle, cycle[0]])
+        message = f"the plan has a cycle: {chain} (each waits for the next)"
+        problems.append(Problem(path=format_path(where), line=lines.line_for(where), message=message))
+    return problems
+
+
+def _find_cycle(edges: dict[str, list[str]]) -> list[str]:
+    """One cycle of the graph as the records in it, in order; [] when there is none (iterative DFS)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    for root in edges:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        state[root] = 1
+        stack = [iter(edges[root])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(step) == 1:
+                return path[path.index(step) :]
+            elif step not in state:
+                state[step] = 1
+                path.append(step)
+                stack.append(iter(edges.get(step, [])))
+    return []
 
 
 def dump_program_yaml(data: ProgramData) -> str:

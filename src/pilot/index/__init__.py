@@ -1,30 +1,40 @@
 """The searchable index of a program's documents: chunking, local embeddings, a vector arm on
-Chroma (one collection per program) and a BM25 arm, fused. `open_index(settings)` is the entry."""
+Chroma (one collection per program) and a keyword arm in the database, fused.
+`open_index(settings, db)` is the entry."""
 
 from __future__ import annotations
+
+import threading
 
 from pilot.index.embedding import Embedder
 from pilot.index.hybrid import DocumentIndex, Hit
 from pilot.settings import Settings
+from pilot.store.db import Database
 
 __all__ = ["DocumentIndex", "Hit", "open_index"]
 
-_indexes: dict[str, DocumentIndex] = {}
+# The embedder per vector index (data directory or Chroma server): the model loads once per
+# process, and one given explicitly (tests, evals) stays the one that index's vectors are made with.
+_embedders: dict[str, Embedder] = {}
+_lock = threading.Lock()
 
 
-def open_index(settings: Settings, *, embedder: Embedder | None = None) -> DocumentIndex:
-    """One index per data directory (or Chroma server) per process: the keyword arm and the model load once."""
-    key = settings.chroma_url or str((settings.data_dir / "chroma").resolve())
-    found = _indexes.get(key)
-    if found is None or (embedder is not None and found.embedder is not embedder):
-        from pilot.index.chroma_store import ChromaVectors
-        from pilot.index.embedding import embedder_for
+def open_index(settings: Settings, db: Database, *, embedder: Embedder | None = None) -> DocumentIndex:
+    """The index over `db` and the configured vector store. Cheap: a process keeps only the
+    embedding model and the vector store's client, never search state."""
+    from pilot.index.chroma_store import ChromaVectors
 
-        vectors = (
-            ChromaVectors(url=settings.chroma_url)
-            if settings.chroma_url
-            else ChromaVectors(path=settings.data_dir / "chroma")
-        )
-        found = DocumentIndex(vectors, embedder or embedder_for(settings))
-        _indexes[key] = found
-    return found
+    if settings.chroma_url:
+        vectors, key = ChromaVectors(url=settings.chroma_url), settings.chroma_url
+    else:
+        folder = settings.data_dir / "chroma"
+        vectors, key = ChromaVectors(path=folder), str(folder.resolve())
+    with _lock:
+        if embedder is not None:
+            _embedders[key] = embedder
+        elif key not in _embedders:
+            from pilot.index.embedding import embedder_for
+
+            _embedders[key] = embedder_for(settings)
+        chosen = _embedders[key]
+    return DocumentIndex(db, vectors, chosen, retriever=settings.retriever)

@@ -3,15 +3,28 @@
 One collection per program ("one program, one collection"): a query never has to filter across
 programs, so no result can cross programs and a program-scoped query is as fast as the program is
 small. Vectors are computed by pilot (the local MiniLM) and passed in; Chroma never embeds, so it
-never tries to download its default model.
+never tries to download its default model. Chunk texts live in SQL; Chroma keeps vectors and the
+few fields queries filter on.
+
+The embedded `PersistentClient` keeps each collection's HNSW graph in the memory of the process
+that opened it and never looks at the disk again: a running server does not see vectors another
+process (`pilot ingest`, a second server) wrote, and a process that writes from that stale graph
+persists it over the other's work (measured: 2,000 of 5,010 vectors lost for good). So every
+embedded access goes through `_Guard`: writers take an exclusive lock on the data directory and
+leave a new generation stamp; a reader or writer that finds a stamp it has not seen reopens the
+client (a few hundred ms at 100k vectors) before it touches the index. Several processes may then
+share one embedded index safely; a Chroma server (`PILOT_CHROMA_URL`) needs none of this.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +35,9 @@ from pilot.index.embedding import Vectors
 Metadata = Mapping[str, str | int | float | bool]
 # Higher ef than Chroma's defaults: at 100k chunks the defaults found ~63% of the true top 10.
 HNSW: dict[str, Any] = {"space": "cosine", "ef_construction": 200, "ef_search": 80, "max_neighbors": 32}
-_clients: dict[str, Any] = {}
-_lock = threading.Lock()
+FILTER_FIELDS = ("program_id", "document_key", "source", "kind", "date_ts")
+_holders: dict[str, _Holder] = {}
+_holders_lock = threading.Lock()
 
 
 def collection_name(program_id: str) -> str:
@@ -33,108 +47,220 @@ def collection_name(program_id: str) -> str:
     return f"p-{slug}-{digest}"
 
 
-class ChromaVectors:
-    def __init__(self, *, path: Path | None = None, url: str | None = None) -> None:
+def _settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class _Guard:
+    """Cross-process discipline for one embedded index directory (see the module docstring).
+
+    `flock` locks belong to an open file, so each use opens its own: threads of one process
+    exclude each other exactly as processes do."""
+
+    def __init__(self, folder: Path) -> None:
+        self.lock_path = folder / "pilot-index.lock"
+        self.stamp_path = folder / "pilot-index.generation"
+
+    def stamp(self) -> str | None:
+        try:
+            return self.stamp_path.read_text(encoding="ascii").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def bump(self) -> str:
+        stamp = uuid.uuid4().hex
+        partial = self.stamp_path.with_name(f"{self.stamp_path.name}.{os.getpid()}.partial")
+        partial.write_text(stamp, encoding="ascii")
+        partial.replace(self.stamp_path)
+        return stamp
+
+    @contextlib.contextmanager
+    def locked(self, *, exclusive: bool) -> Iterator[_Lock]:
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        lock = _Lock(fd)
+        try:
+            lock.take(exclusive)
+            yield lock
+        finally:
+            os.close(fd)  # releases the lock
+
+
+class _Lock:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.exclusive = False
+
+    def take(self, exclusive: bool) -> None:
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): one process per embedded index, documented
+            self.exclusive = exclusive
+            return
+        fcntl.flock(self.fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        self.exclusive = exclusive
+
+
+class _Holder:
+    """The process's client for one index (embedded directory or server), and what it has seen."""
+
+    def __init__(self, *, path: Path | None, url: str | None) -> None:
+        self.path, self.url = path, url
+        self.guard = _Guard(path) if path is not None else None
+        self.client: Any = None
+        self.seen: str | None = None
+        self.collections: dict[str, Any] = {}
+
+    def _open(self) -> None:
         import chromadb
-        from chromadb.config import Settings as ChromaSettings
 
-        key = url or str(path)
-        with _lock:
-            client = _clients.get(key)
-            if client is None:
-                settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-                if url:
-                    from urllib.parse import urlparse
+        if self.client is not None:
+            self.client.close()
+        self.collections = {}
+        if self.url:
+            from urllib.parse import urlparse
 
-                    parsed = urlparse(url)
-                    client = chromadb.HttpClient(
-                        host=parsed.hostname or "localhost", port=parsed.port or 8000,
-                        ssl=parsed.scheme == "https", settings=settings,
-                    )  # fmt: skip
-                else:
-                    assert path is not None
-                    path.mkdir(parents=True, exist_ok=True)
-                    client = chromadb.PersistentClient(path=str(path), settings=settings)
-                _clients[key] = client
-        self._client = client
-        self._collections: dict[str, Any] = {}
-
-    def _collection(self, program_id: str) -> Any:
-        found = self._collections.get(program_id)
-        if found is None:
-            found = self._client.get_or_create_collection(
-                collection_name(program_id),
-                embedding_function=None,
-                configuration={"hnsw": HNSW},  # type: ignore[arg-type]  # a TypedDict in chromadb
-                metadata={"program_id": program_id},
+            parsed = urlparse(self.url)
+            self.client = chromadb.HttpClient(
+                host=parsed.hostname or "localhost",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=_settings(),
             )
-            self._collections[program_id] = found
+        else:
+            assert self.path is not None
+            self.client = chromadb.PersistentClient(path=str(self.path), settings=_settings())
+
+    @contextlib.contextmanager
+    def use(self, *, write: bool) -> Iterator[Any]:
+        """The client, current with every other process's committed writes."""
+        if self.guard is None:
+            if self.client is None:
+                with _holders_lock:
+                    if self.client is None:
+                        self._open()
+            yield self.client
+            return
+        with self.guard.locked(exclusive=write) as lock:
+            stamp = self.guard.stamp()
+            if self.client is None or stamp != self.seen:
+                if not lock.exclusive:  # reopening replaces the client under other threads' feet
+                    lock.take(True)
+                    stamp = self.guard.stamp()
+                if self.client is None or stamp != self.seen:
+                    self._open()
+                    self.seen = stamp
+            try:
+                yield self.client
+            finally:
+                if write:  # even a write that failed half-way changed the index
+                    self.seen = self.guard.bump()
+
+    def collection(self, client: Any, program_id: str, *, create: bool) -> Any:
+        """The program's collection; None when it has none yet and `create` is false (readers
+        never write, not even an empty collection)."""
+        found = self.collections.get(program_id)
+        if found is None:
+            name = collection_name(program_id)
+            if create:
+                found = client.get_or_create_collection(
+                    name,
+                    embedding_function=None,
+                    configuration={"hnsw": HNSW},
+                    metadata={"program_id": program_id},
+                )
+            else:
+                from chromadb.errors import NotFoundError
+
+                try:
+                    found = client.get_collection(name, embedding_function=None)
+                except NotFoundError:
+                    return None
+            self.collections[program_id] = found
         return found
 
-    def add(
+
+def _holder(*, path: Path | None, url: str | None) -> _Holder:
+    key = url or str(Path(str(path)).resolve())
+    with _holders_lock:
+        found = _holders.get(key)
+        if found is None:
+            if path is not None:
+                path.mkdir(parents=True, exist_ok=True)
+            found = _holders[key] = _Holder(path=path, url=url)
+        return found
+
+
+class ChromaVectors:
+    def __init__(self, *, path: Path | None = None, url: str | None = None) -> None:
+        if (path is None) == (url is None):
+            raise ValueError("give the embedded index's path or the Chroma server's url")
+        self._holder = _holder(path=path, url=url)
+
+    def replace_document(
         self,
         program_id: str,
+        document_key: str,
         ids: Sequence[str],
         vectors: Vectors,
-        texts: Sequence[str],
         metadatas: Sequence[Metadata],
     ) -> None:
-        collection = self._collection(program_id)
-        batch = max(1, int(self._client.get_max_batch_size()))
-        for start in range(0, len(ids), batch):
-            stop = start + batch
-            collection.upsert(
-                ids=list(ids[start:stop]),
-                embeddings=np.asarray(vectors[start:stop], dtype=np.float32),
-                documents=list(texts[start:stop]),
-                metadatas=[dict(m) for m in metadatas[start:stop]],
-            )
-
-    def delete_document(self, program_id: str, document_key: str) -> None:
-        self._collection(program_id).delete(where={"document_key": document_key})
+        """The document's vectors become these (none: the document leaves the vector index)."""
+        with self._holder.use(write=True) as client:
+            collection = self._holder.collection(client, program_id, create=True)
+            collection.delete(where={"document_key": document_key})
+            batch = max(1, int(client.get_max_batch_size()))
+            for start in range(0, len(ids), batch):
+                stop = start + batch
+                collection.upsert(
+                    ids=list(ids[start:stop]),
+                    embeddings=np.asarray(vectors[start:stop], dtype=np.float32),
+                    metadatas=[_filter_fields(m) for m in metadatas[start:stop]],
+                )
 
     def query(
         self, program_id: str, vector: Vectors, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
-        collection = self._collection(program_id)
-        count = collection.count()
-        if count == 0:
-            return []
-        result = collection.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32), n_results=min(k, count), where=where or None,
-            include=["distances"],
-        )  # fmt: skip
+        with self._holder.use(write=False) as client:
+            collection = self._holder.collection(client, program_id, create=False)
+            count = collection.count() if collection is not None else 0
+            if count == 0:
+                return []
+            result = collection.query(
+                query_embeddings=np.asarray([vector], dtype=np.float32),
+                n_results=min(k, count),
+                where=where or None,
+                include=["distances"],
+            )
         ids = result["ids"][0]
         distances = result["distances"][0] if result.get("distances") else [0.0] * len(ids)
         return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(ids, distances, strict=True)]
 
-    def all_chunks(self, program_id: str) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-        """Every chunk of a program (ids, texts, metadata), read in pages: rebuilds the keyword arm."""
-        collection = self._collection(program_id)
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict[str, Any]] = []
-        offset, page = 0, 5000
-        while True:
-            got = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
-            ids.extend(got["ids"])
-            texts.extend(got["documents"] or [])
-            metas.extend(dict(m) for m in got["metadatas"] or [])
-            if len(got["ids"]) < page:
-                return ids, texts, metas
-            offset += page
+    def stored_chunks(
+        self, program_id: str, document_key: str
+    ) -> list[tuple[str, str, dict[str, str | int | float | bool]]]:
+        """(id, text, metadata) of the document's chunks as versions before 0003 stored them
+        (texts in Chroma); empty when there are none or their texts are not there."""
+        with self._holder.use(write=False) as client:
+            collection = self._holder.collection(client, program_id, create=False)
+            if collection is None:
+                return []
+            got = collection.get(where={"document_key": document_key}, include=["documents", "metadatas"])
+        texts = got.get("documents") or []
+        metas = got.get("metadatas") or []
+        if len(texts) != len(got["ids"]) or any(text is None for text in texts):
+            return []
+        return [
+            (cid, str(text), dict(meta or {}))
+            for cid, text, meta in zip(got["ids"], texts, metas, strict=True)
+        ]
 
-    def get(self, program_id: str, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        if not ids:
-            return {}
-        got = self._collection(program_id).get(ids=list(ids), include=["documents", "metadatas"])
-        return {
-            chunk_id: (text, dict(meta))
-            for chunk_id, text, meta in zip(
-                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
-            )
-        }
+    def count(self, program_id: str) -> int:
+        with self._holder.use(write=False) as client:
+            collection = self._holder.collection(client, program_id, create=False)
+            return int(collection.count()) if collection is not None else 0
 
-    def document_keys(self, program_id: str) -> set[str]:
-        _, _, metas = self.all_chunks(program_id)
-        return {str(m.get("document_key")) for m in metas}
+
+def _filter_fields(meta: Metadata) -> dict[str, str | int | float | bool]:
+    return {name: meta[name] for name in FILTER_FIELDS if name in meta}

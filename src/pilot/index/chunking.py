@@ -100,25 +100,49 @@ def _split_long(turn: Turn, max_words: int) -> list[Turn]:
     return parts
 
 
-def _turn_windows(turns: list[Turn], config: ChunkingConfig) -> Iterator[Piece]:
-    units = [part for turn in turns for part in _split_long(turn, config.max_words)]
+def _window_ranges(units: list[Turn], config: ChunkingConfig) -> Iterator[tuple[int, int]]:
+    """[start, end) unit ranges of the windows: at most `max_words` words, overlapping by
+    `overlap_turns` units, always moving forward."""
+    sizes = [len(_turn_text(unit).split()) for unit in units]
     start = 0
     while start < len(units):
         words = 0
         end = start
         while end < len(units):
-            size = len(_turn_text(units[end]).split())
-            if end > start and words + size > config.max_words:
+            if end > start and words + sizes[end] > config.max_words:
                 break
-            words += size
+            words += sizes[end]
             end += 1
-        window = units[start:end]
-        yield ("\n".join(_turn_text(t) for t in window), window[0].index, window[-1].index,
-               window[0].start, window[-1].end if window[-1].end is not None else window[-1].start)  # fmt: skip
+        yield start, end
         if end >= len(units):
             return
-        # Overlap, but always move forward.
         start = max(start + 1, end - config.overlap_turns)
+
+
+def _turn_windows(turns: list[Turn], config: ChunkingConfig) -> Iterator[Piece]:
+    units = [part for turn in turns for part in _split_long(turn, config.max_words)]
+    for start, end in _window_ranges(units, config):
+        window = units[start:end]
+        yield (
+            "\n".join(_turn_text(t) for t in window),
+            window[0].index,
+            window[-1].index,
+            window[0].start,
+            window[-1].end if window[-1].end is not None else window[-1].start,
+        )
+
+
+def chunk_units(
+    doc: Document, config: ChunkingConfig | None = None
+) -> tuple[list[str], list[tuple[int, int]]] | None:
+    """For a document chunked in overlapping windows (transcripts and notes): its units (turns,
+    long ones split) and each chunk's [start, end) range of them, chunk `n`'s text being its
+    units joined by newlines, in `chunk_document`'s order. None for other documents."""
+    config = config or ChunkingConfig()
+    if doc.kind not in (DocumentKind.TRANSCRIPT, DocumentKind.NOTES) or not doc.turns:
+        return None
+    units = [part for turn in doc.turns for part in _split_long(turn, config.max_words)]
+    return [_turn_text(unit) for unit in units], list(_window_ranges(units, config))
 
 
 def _field_chunks(text: str, max_words: int) -> Iterator[str]:

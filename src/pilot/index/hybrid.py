@@ -1,39 +1,68 @@
-"""The document index: chunks in a vector arm and a BM25 arm, fused by weighted reciprocal rank.
+"""The document index: chunks in a vector arm (Chroma) and a keyword arm (the database's full-text
+index), fused by weighted reciprocal rank.
 
-Every query names its program and is answered from that program's collection and keyword
-index only. Filters (source, kind, date range) apply to both arms before fusion.
+Chunk rows, their keyword index and their texts live in SQL; the vector store holds their vectors.
+Nothing about the index is kept in a process's memory, so every process answers from what every
+other process committed. Each document is written on its own: vectors first, then its chunk rows
+in one transaction (with whatever the caller records beside them, such as the document's index
+state). A document whose rows are not committed is not found, even if its vectors were written.
+
+Every query names its program and is answered from that program's chunks only. Filters (source,
+kind, date range) apply to both arms before fusion.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from pilot.domain.documents import Chunk, Document
-from pilot.index.chunking import chunk_document
+from pilot.index.chunking import ChunkingConfig, chunk_document
 from pilot.index.embedding import Embedder, Vectors
-from pilot.index.keyword import KeywordIndex
-from pilot.index.memory_store import matches
 from pilot.index.retrievers import RetrieverConfig, load_retriever
+from pilot.index.terms import keyword_terms
+from pilot.index.writing import embed_and_write, embed_group
+from pilot.store.chunks import ChunkData, ChunkFilter, keyword_search, load_chunks, replace_document_chunks
+from pilot.store.db import Database
+
+EMBED_GROUP = 256  # chunks embedded in one pass; documents are still committed one by one
+
+
+class IndexListener(Protocol):
+    """Told about each document as it is indexed."""
+
+    def indexed(self, session: Session, doc: Document, chunks: int) -> None:
+        """Inside the document's transaction: what is written here commits with its chunk rows."""
+
+    def committed(self, doc: Document, chunks: int) -> None:
+        """After that transaction committed."""
+
+    def failed(self, doc: Document, error: Exception) -> None:
+        """The document could not be indexed (nothing of it was committed); the others go on."""
 
 
 class VectorStore(Protocol):
-    def add(self, program_id: str, ids: Sequence[str], vectors: Vectors, texts: Sequence[str],
-            metadatas: Sequence[Mapping[str, str | int | float | bool]]) -> None: ...  # fmt: skip
-
-    def delete_document(self, program_id: str, document_key: str) -> None: ...
+    def replace_document(
+        self,
+        program_id: str,
+        document_key: str,
+        ids: Sequence[str],
+        vectors: Vectors,
+        metadatas: Sequence[Mapping[str, str | int | float | bool]],
+    ) -> None: ...
 
     def query(
         self, program_id: str, vector: Vectors, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]: ...
-
-    def all_chunks(self, program_id: str) -> tuple[list[str], list[str], list[dict[str, Any]]]: ...
-
-    def get(self, program_id: str, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]: ...
 
 
 class Hit(BaseModel):
@@ -53,6 +82,7 @@ class Filters(BaseModel):
     until: datetime | None = None
 
     def where(self) -> dict[str, Any] | None:
+        """The filters in Chroma's `where` language."""
         clauses: list[dict[str, Any]] = []
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
@@ -66,14 +96,24 @@ class Filters(BaseModel):
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def chunk_filter(self) -> ChunkFilter:
+        """The same filters on the chunk rows."""
+        return ChunkFilter(
+            sources=tuple(self.sources or ()),
+            kinds=tuple(self.kinds or ()),
+            since_ts=self.since.timestamp() if self.since else None,
+            until_ts=self.until.timestamp() if self.until else None,
+        )
+
 
 class DocumentIndex:
-    def __init__(self, vectors: VectorStore, embedder: Embedder, *, retriever: str = "default") -> None:
+    def __init__(
+        self, db: Database, vectors: VectorStore, embedder: Embedder, *, retriever: str = "default"
+    ) -> None:
+        self.db = db
         self.vectors = vectors
         self.embedder = embedder
         self.default_retriever = retriever
-        self._keyword: dict[str, KeywordIndex] = {}
-        self._lock = threading.RLock()
 
     def config(self, name: str | None = None) -> RetrieverConfig:
         return load_retriever(name or self.default_retriever)
@@ -83,48 +123,110 @@ class DocumentIndex:
     def add_document(self, doc: Document) -> int:
         return self.add_documents([doc])
 
-    def add_documents(self, docs: Sequence[Document]) -> int:
-        """Replace each document's chunks; all texts are embedded in one batched pass."""
+    def add_documents(
+        self, docs: Sequence[Document], *, listener: IndexListener | None = None, stored_vectors: bool = False
+    ) -> int:
+        """Replace each document's chunks, committing document by document; texts are embedded in
+        groups of about `EMBED_GROUP` chunks. With a listener a failed document is reported and
+        the rest go on; without one the failure is raised. Returns the number of chunks written.
+
+        `stored_vectors`: the documents were indexed by a version that kept chunk texts in the
+        vector store only; their rows are rebuilt from it without embedding anything again (a
+        document not found there is indexed as usual)."""
+        written = 0
+        if stored_vectors:
+            docs, written = self._rows_from_vectors(docs, listener)
         chunking = self.config().chunking.to_config()
-        chunks: list[Chunk] = []
+        written += embed_and_write(
+            _groups(docs, chunking),
+            lambda group: embed_group(self.embedder, group, chunking),
+            lambda group, vectors: self._write_group(group, vectors, listener),
+            listener.failed if listener is not None else None,
+        )
+        return written
+
+    def _write_group(
+        self, group: list[tuple[Document, list[Chunk]]], vectors: Vectors, listener: IndexListener | None
+    ) -> int:
+        """A group's documents one by one; without a listener the first failure is raised."""
+        written = offset = 0
+        for doc, chunks in group:
+            part = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            try:
+                self.write_chunks(doc, chunks, part, listener)
+            except Exception as exc:
+                if listener is None:
+                    raise
+                listener.failed(doc, exc)
+                continue
+            written += len(chunks)
+            if listener is not None:
+                listener.committed(doc, len(chunks))
+        return written
+
+    def _rows_from_vectors(
+        self, docs: Sequence[Document], listener: IndexListener | None
+    ) -> tuple[list[Document], int]:
+        """Chunk rows for documents whose vectors and texts are in the vector store already:
+        (the documents still to index, chunks written)."""
+        stored_chunks = getattr(self.vectors, "stored_chunks", None)
+        left: list[Document] = []
+        written = 0
         for doc in docs:
-            self.remove_document(doc.program_id, doc.key)
-            chunks.extend(chunk_document(doc, chunking))
-        if not chunks:
-            return 0
-        vectors = self.embedder([c.text for c in chunks])
-        by_program: dict[str, list[int]] = {}
-        for position, chunk in enumerate(chunks):
-            by_program.setdefault(chunk.program_id, []).append(position)
-        with self._lock:
-            for program_id, positions in by_program.items():
-                picked = [chunks[i] for i in positions]
-                self.vectors.add(program_id, [c.id for c in picked], vectors[positions], [c.text for c in picked],
-                                 [c.metadata for c in picked])  # fmt: skip
-                keyword = self._keyword.get(program_id)
-                if keyword is not None:
-                    keyword.extend(
-                        [c.id for c in picked], [c.text for c in picked], [c.metadata for c in picked]
-                    )
-        return len(chunks)
+            found = stored_chunks(doc.program_id, doc.key) if stored_chunks is not None else []
+            if not found:
+                left.append(doc)
+                continue
+            rows = [
+                ChunkData(
+                    chunk_id=cid,
+                    position=int(meta.get("chunk", n)),
+                    text=text,
+                    terms=keyword_terms(text),
+                    metadata=meta,
+                )
+                for n, (cid, text, meta) in enumerate(found)
+            ]
+            rows.sort(key=lambda row: row.position)
+            with self.db.transaction() as session:
+                replace_document_chunks(session, doc.program_id, doc.key, rows)
+                if listener is not None:
+                    listener.indexed(session, doc, len(rows))
+            if listener is not None:
+                listener.committed(doc, len(rows))
+            written += len(rows)
+        return left, written
+
+    def write_chunks(
+        self, doc: Document, chunks: Sequence[Chunk], vectors: Vectors, listener: IndexListener | None = None
+    ) -> None:
+        """One document's chunks with their vectors: the vector store first, then the rows."""
+        self.vectors.replace_document(
+            doc.program_id, doc.key, [c.id for c in chunks], vectors, [c.metadata for c in chunks]
+        )
+        rows = [
+            ChunkData(
+                chunk_id=c.id,
+                position=int(c.metadata.get("chunk", n)),
+                text=c.text,
+                terms=keyword_terms(c.text),
+                metadata=c.metadata,
+            )
+            for n, c in enumerate(chunks)
+        ]
+        with self.db.transaction() as session:
+            replace_document_chunks(session, doc.program_id, doc.key, rows)
+            if listener is not None:
+                listener.indexed(session, doc, len(chunks))
 
     def remove_document(self, program_id: str, document_key: str) -> None:
-        with self._lock:
-            self.vectors.delete_document(program_id, document_key)
-            keyword = self._keyword.get(program_id)
-            if keyword is not None:
-                keyword.remove_document(document_key)
+        """Rows first (the document stops being found), then its vectors."""
+        with self.db.transaction() as session:
+            replace_document_chunks(session, program_id, document_key, [])
+        self.vectors.replace_document(program_id, document_key, [], np.zeros((0, 1), np.float32), [])
 
     # --- reading ---------------------------------------------------------------------------------
-
-    def _keyword_index(self, program_id: str) -> KeywordIndex:
-        with self._lock:
-            keyword = self._keyword.get(program_id)
-            if keyword is None:
-                keyword = KeywordIndex()
-                keyword.extend(*self.vectors.all_chunks(program_id))
-                self._keyword[program_id] = keyword
-            return keyword
 
     def search(
         self,
@@ -137,41 +239,140 @@ class DocumentIndex:
         since: datetime | None = None,
         until: datetime | None = None,
         retriever: str | None = None,
+        timings: dict[str, float] | None = None,
     ) -> list[Hit]:
+        """The program's best chunks for `query`. `timings`, when given, receives each part's
+        wall time in ms: embed (the query vector), vector, keyword, fusion, fetch (the rows)."""
         config = self.config(retriever)
-        limit = k or config.k
         if not query.strip():
             return []
-        filters = Filters(sources=list(sources) if sources else None, kinds=list(kinds) if kinds else None,
-                          since=since, until=until)  # fmt: skip
-        where = filters.where()
+        clock = _Clock(timings)
+        filters = Filters(
+            sources=list(sources) if sources else None,
+            kinds=list(kinds) if kinds else None,
+            since=since,
+            until=until,
+        )
         vector_ranked: list[tuple[str, float]] = []
-        keyword_ranked: list[tuple[str, float]] = []
         if config.vector.weight > 0 and config.vector.candidates > 0:
-            vector_ranked = self.vectors.query(
-                program_id, self.embedder([query])[0], config.vector.candidates, where
-            )
-        if config.keyword.weight > 0 and config.keyword.candidates > 0:
-            keyword_ranked = self._keyword_index(program_id).search(
-                query, config.keyword.candidates, (lambda meta: matches(meta, where)) if where else None
-            )
-        fused: dict[str, float] = {}
-        ranks: dict[str, dict[str, int]] = {}
-        for arm, ranked, weight in (("vector", vector_ranked, config.vector.weight),
-                                    ("keyword", keyword_ranked, config.keyword.weight)):  # fmt: skip
-            for rank, (chunk_id, _score) in enumerate(ranked, start=1):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (config.fusion.rrf_k + rank)
-                ranks.setdefault(chunk_id, {})[arm] = rank
-        top = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        stored = self.vectors.get(program_id, [chunk_id for chunk_id, _ in top])
-        hits = []
-        for chunk_id, score in top:
-            if chunk_id not in stored:
-                continue  # removed between the two reads
-            text, meta = stored[chunk_id]
-            if meta.get("program_id") != program_id:
-                continue  # belt and braces: never return another program's chunk
-            hits.append(Hit(chunk_id=chunk_id, document_key=str(meta.get("document_key")), text=text,
-                            score=round(score, 6), metadata=meta, vector_rank=ranks[chunk_id].get("vector"),
-                            keyword_rank=ranks[chunk_id].get("keyword")))  # fmt: skip
+            vector = query_vector(self.embedder, query)
+            clock.lap("embed")
+            vector_ranked = self.vectors.query(program_id, vector, config.vector.candidates, filters.where())
+            clock.lap("vector")
+        with self.db.reading() as session:
+            keyword_ranked: list[tuple[str, float]] = []
+            if config.keyword.weight > 0 and config.keyword.candidates > 0:
+                keyword_ranked = keyword_search(
+                    session,
+                    program_id,
+                    keyword_terms(query),
+                    config.keyword.candidates,
+                    chunk_filter=filters.chunk_filter(),
+                    budget=config.keyword.term_budget,
+                )
+                clock.lap("keyword")
+            fused, ranks = _fuse(config, vector_ranked, keyword_ranked)
+            wanted = k or config.k
+            clock.lap("fusion")
+            # Rows for the best few first; more only when some of those are not (or no longer)
+            # the program's committed chunks.
+            hits: list[Hit] = []
+            start = 0
+            while len(hits) < wanted and start < len(fused):
+                part = fused[start : start + max(2 * (wanted - len(hits)), 8)]
+                start += len(part)
+                stored = load_chunks(session, [chunk_id for chunk_id, _ in part])
+                for chunk_id, score in part:
+                    row = stored.get(chunk_id)
+                    if row is None or row.program_id != program_id:
+                        continue  # vectors written for rows not committed (or gone since): not in the index
+                    hits.append(
+                        Hit(
+                            chunk_id=chunk_id,
+                            document_key=row.document_key,
+                            text=row.text,
+                            score=round(score, 6),
+                            metadata=row.metadata,
+                            vector_rank=ranks[chunk_id].get("vector"),
+                            keyword_rank=ranks[chunk_id].get("keyword"),
+                        )
+                    )
+                    if len(hits) == wanted:
+                        break
+            clock.lap("fetch")
         return hits
+
+
+class _Clock:
+    """Wall time of each part of a search, in ms, into `timings` (nothing when it is None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, part: str) -> None:
+        if self.timings is None:
+            return
+        now = time.perf_counter()
+        self.timings[part] = self.timings.get(part, 0.0) + (now - self.last) * 1000
+        self.last = now
+
+
+# Query vectors of recent questions, per embedder: a repeated question (a page reloaded, the same
+# question asked again, status drafting re-asking its evidence queries) is not embedded again.
+QUERY_CACHE_SIZE = 1024
+_query_vectors: weakref.WeakKeyDictionary[Any, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_query_lock = threading.Lock()
+
+
+def query_vector(embedder: Embedder, query: str) -> np.ndarray:
+    """`embedder([query])[0]`, from the cache when this embedder embedded the same text lately."""
+    try:
+        with _query_lock:
+            cache = _query_vectors.setdefault(embedder, OrderedDict())
+            found = cache.get(query)
+            if found is not None:
+                cache.move_to_end(query)
+                return found
+    except TypeError:  # an embedder that cannot be weakly referenced: no cache
+        return np.asarray(embedder([query])[0])
+    vector = np.asarray(embedder([query])[0])
+    vector.setflags(write=False)  # shared by every caller that asks the same question
+    with _query_lock:
+        cache[query] = vector
+        while len(cache) > QUERY_CACHE_SIZE:
+            cache.popitem(last=False)
+    return vector
+
+
+def _fuse(
+    config: RetrieverConfig, vector_ranked: list[tuple[str, float]], keyword_ranked: list[tuple[str, float]]
+) -> tuple[list[tuple[str, float]], dict[str, dict[str, int]]]:
+    """Weighted reciprocal rank fusion: every candidate of either arm, best first."""
+    fused: dict[str, float] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    for arm, ranked, weight in (
+        ("vector", vector_ranked, config.vector.weight),
+        ("keyword", keyword_ranked, config.keyword.weight),
+    ):
+        for rank, (chunk_id, _score) in enumerate(ranked, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (config.fusion.rrf_k + rank)
+            ranks.setdefault(chunk_id, {})[arm] = rank
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0])), ranks
+
+
+def _groups(
+    docs: Sequence[Document], chunking: ChunkingConfig
+) -> Iterator[list[tuple[Document, list[Chunk]]]]:
+    """Documents with their chunks, in groups of about `EMBED_GROUP` chunks."""
+    group: list[tuple[Document, list[Chunk]]] = []
+    size = 0
+    for doc in docs:
+        chunks = chunk_document(doc, chunking)
+        group.append((doc, chunks))
+        size += len(chunks)
+        if size >= EMBED_GROUP:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group

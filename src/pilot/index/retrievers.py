@@ -39,6 +39,12 @@ class ArmSpec(_Strict):
     weight: float = Field(default=1.0, ge=0.0, le=10.0)
 
 
+class KeywordArmSpec(ArmSpec):
+    # Chunks a keyword query may score: terms are taken rarest first up to this many occurrences
+    # (see `pilot.store.chunks`). Only very common terms are left out, and only in large programs.
+    term_budget: int = Field(default=5000, ge=100, le=1_000_000)
+
+
 class FusionSpec(_Strict):
     method: Literal["rrf"] = "rrf"
     rrf_k: int = Field(default=60, ge=1, le=1000)
@@ -50,7 +56,7 @@ class RetrieverConfig(_Strict):
     chunking: ChunkingSpec = Field(default_factory=ChunkingSpec)
     k: int = Field(default=10, ge=1, le=200)
     vector: ArmSpec = Field(default_factory=ArmSpec)
-    keyword: ArmSpec = Field(default_factory=ArmSpec)
+    keyword: KeywordArmSpec = Field(default_factory=KeywordArmSpec)
     fusion: FusionSpec = Field(default_factory=FusionSpec)
 
 

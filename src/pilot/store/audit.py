@@ -9,38 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pilot.clock import system_clock
+from pilot.domain.audit import AuditEvent, ChainReport
 from pilot.store.tables import AuditEventRow, AuditHeadRow
 
 GENESIS = "0" * 64
-
-
-class AuditEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    program_id: str | None
-    subject: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    prev_hash: str
-    hash: str
-
-
-class ChainReport(BaseModel):
-    ok: bool
-    events: int
-    first_bad_id: int | None = None
-    reason: str | None = None
 
 
 def _canonical(
@@ -89,7 +69,7 @@ def append_event(
     at: datetime | None = None,
 ) -> AuditEventRow:
     """Append one event inside the caller's transaction (it commits or rolls back with the change)."""
-    at = (at or datetime.now(UTC)).astimezone(UTC)
+    at = (at or system_clock()).astimezone(UTC)
     before, after = _jsonable(before), _jsonable(after)
     head = session.execute(
         select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
@@ -160,3 +140,24 @@ def list_events(session: Session, *, program_id: str | None = None, limit: int =
     if program_id is not None:
         query = query.where(AuditEventRow.program_id == program_id)
     return [AuditEvent.model_validate(row, from_attributes=True) for row in session.execute(query).scalars()]
+
+
+def find_events(
+    session: Session,
+    *,
+    program_id: str,
+    actions: Sequence[str],
+    subject: str | None = None,
+    since: datetime | None = None,
+    limit: int = 500,
+) -> list[AuditEvent]:
+    """A program's events of the given actions (about one subject, or since a moment), newest first."""
+    query = select(AuditEventRow).where(
+        AuditEventRow.program_id == program_id, AuditEventRow.action.in_(list(actions))
+    )
+    if subject is not None:
+        query = query.where(AuditEventRow.subject == subject)
+    if since is not None:
+        query = query.where(AuditEventRow.at >= since)
+    rows = session.execute(query.order_by(AuditEventRow.id.desc()).limit(limit)).scalars()
+    return [AuditEvent.model_validate(row, from_attributes=True) for row in rows]

@@ -8,7 +8,7 @@ present at the source marks the rest deleted.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -77,6 +77,39 @@ def upsert_document(session: Session, doc: Document, now: datetime) -> tuple[Doc
     return row, outcome
 
 
+def find_document_row(session: Session, program_id: str, source: str, external_id: str) -> DocumentRow | None:
+    return session.execute(
+        select(DocumentRow).where(
+            DocumentRow.program_id == program_id,
+            DocumentRow.source == source,
+            DocumentRow.external_id == external_id,
+        )
+    ).scalar_one_or_none()
+
+
+def adopt_previous_id(session: Session, program_id: str, source: str, previous: str, current: str) -> bool:
+    """The document stored under `previous` (an id an earlier version gave the item) takes the
+    id `current`, unless one is stored under `current` already; it keeps its row (and with it
+    everything that refers to it) and is indexed again under its new key."""
+    rows = {
+        row.external_id: row
+        for row in session.execute(
+            select(DocumentRow).where(
+                DocumentRow.program_id == program_id,
+                DocumentRow.source == source,
+                DocumentRow.external_id.in_([previous, current]),
+            )
+        ).scalars()
+    }
+    old = rows.get(previous)
+    if old is None or current in rows or previous == current:
+        return False
+    old.external_id = current
+    old.index_state = "pending"
+    session.flush()
+    return True
+
+
 def to_document(row: DocumentRow) -> Document:
     return Document(
         program_id=row.program_id,
@@ -101,6 +134,22 @@ def get_document_row(session: Session, program_id: str, document_id: int) -> Doc
     if row is None or row.program_id != program_id or row.deleted_at is not None:
         raise PilotError(ErrorCode.NOT_FOUND, f"document {document_id} not found in program {program_id!r}")
     return row
+
+
+def document_headings(
+    session: Session, program_id: str, document_ids: list[int]
+) -> dict[int, tuple[str | None, date | None]]:
+    """Title and meeting date of each live document among `document_ids` (gone ones are left out)."""
+    if not document_ids:
+        return {}
+    rows = session.execute(
+        select(DocumentRow.id, DocumentRow.title, DocumentRow.meeting_date).where(
+            DocumentRow.id.in_(document_ids),
+            DocumentRow.program_id == program_id,
+            DocumentRow.deleted_at.is_(None),
+        )
+    )
+    return {row.id: (row.title, row.meeting_date) for row in rows}
 
 
 def list_document_rows(

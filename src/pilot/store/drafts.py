@@ -29,6 +29,7 @@ def to_draft(row: DraftRow) -> Draft:
         meeting_date=row.meeting_date,
         source_document_id=row.source_document_id,
         job_id=row.job_id,
+        record_ref=row.record_ref,
     )
 
 
@@ -44,9 +45,10 @@ def add_draft(
     meeting_date: date | None = None,
     source_document_id: int | None = None,
     job_id: str | None = None,
+    draft_id: str | None = None,
 ) -> DraftRow:
     row = DraftRow(
-        id=str(uuid.uuid4()),
+        id=draft_id or str(uuid.uuid4()),
         program_id=program_id,
         kind=kind.value,
         payload=payload,
@@ -62,6 +64,16 @@ def add_draft(
     session.add(row)
     session.flush()
     return row
+
+
+def job_draft_ids(session: Session, program_id: str, job_id: str) -> list[str]:
+    """Ids of the drafts a job wrote, in the order it wrote them."""
+    query = (
+        select(DraftRow.id)
+        .where(DraftRow.program_id == program_id, DraftRow.job_id == job_id)
+        .order_by(DraftRow.created_at, DraftRow.id)
+    )
+    return list(session.execute(query).scalars())
 
 
 def get_draft_row(session: Session, program_id: str, draft_id: str, *, lock: bool = False) -> DraftRow:

@@ -30,8 +30,14 @@ def add_link(
     url: str | None,
     now: datetime,
 ) -> ExternalLinkRow:
-    row = ExternalLinkRow(program_id=program_id, record_ref=record_ref, target=target, external_id=external_id,
-                          url=url, created_at=now)  # fmt: skip
+    row = ExternalLinkRow(
+        program_id=program_id,
+        record_ref=record_ref,
+        target=target,
+        external_id=external_id,
+        url=url,
+        created_at=now,
+    )
     session.add(row)
     session.flush()
     return row

@@ -6,30 +6,19 @@ row columns back into `model_validate`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pilot.clock import system_clock
 from pilot.domain.errors import ErrorCode, PilotError
-from pilot.domain.program import ProgramData, ProgramInfo
+from pilot.domain.program import ProgramData, ProgramInfo, SaveSummary
 from pilot.store.tables import RECORD_TABLES, Base, ProgramRow
 
-_JSON_FIELDS = {"aliases", "forecast_history", "acceptance_criteria", "options"}
-
-
-class SaveSummary(BaseModel):
-    program_id: str
-    created: dict[str, int]
-    updated: dict[str, int]
-    unchanged: dict[str, int]
-    deleted: dict[str, int]
-
-    @property
-    def changed(self) -> bool:
-        return any(self.created.values()) or any(self.updated.values()) or any(self.deleted.values())
+_JSON_FIELDS = {"aliases", "forecast_history", "acceptance_criteria", "options", "depends_on", "tickets"}
 
 
 def _row_values(model: BaseModel) -> dict[str, Any]:
@@ -61,13 +50,11 @@ def _program_info(row: ProgramRow) -> ProgramInfo:
             "description": row.description,
             "timezone": row.timezone,
             "start_date": row.start_date,
+            "as_of": row.as_of,
             "thresholds": row.thresholds or {},
+            "holidays": row.holidays or [],
         }
     )
-
-
-def program_exists(session: Session, program_id: str) -> bool:
-    return session.get(ProgramRow, program_id) is not None
 
 
 def load_program(session: Session, program_id: str) -> ProgramData:
@@ -94,11 +81,12 @@ def save_program(
     Records already stored but absent from `data` are kept unless `prune` is set: approved drafts
     add records (action items, RAID entries) that a program file exported earlier does not know.
     """
-    now = now or datetime.now(UTC)
+    now = now or system_clock()
     info = data.program
     program_row = session.get(ProgramRow, info.id)
     info_values = info.model_dump(mode="python")
     info_values["tier"] = int(info.tier)
+    info_values["holidays"] = sorted({day.isoformat() for day in info.holidays})
     if program_row is None:
         session.add(ProgramRow(**info_values, created_at=now, updated_at=now))
     else:

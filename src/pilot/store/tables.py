@@ -70,7 +70,9 @@ class ProgramRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     start_date: Mapped[date | None] = mapped_column(Date)
+    as_of: Mapped[date | None] = mapped_column(Date, nullable=True)
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    holidays: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -105,6 +107,9 @@ class MilestoneRow(RecordMixin, Base):
     critical_path: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_on: Mapped[date | None] = mapped_column(Date)
     acceptance_criteria: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    depends_on: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    duration_days: Mapped[int | None] = mapped_column(Integer)
+    tickets: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class DependencyRow(RecordMixin, Base):
@@ -115,10 +120,14 @@ class DependencyRow(RecordMixin, Base):
     consumer_team: Mapped[str] = mapped_column(String(64))
     owner: Mapped[str | None] = mapped_column(String(64))
     due_date: Mapped[date] = mapped_column(Date)
+    forecast_date: Mapped[date | None] = mapped_column(Date)
+    forecast_history: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(32))
     delivered_on: Mapped[date | None] = mapped_column(Date)
     milestone: Mapped[str | None] = mapped_column(String(64))
     acceptance_criteria: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    depends_on: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    duration_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class RaidRow(RecordMixin, Base):
@@ -302,7 +311,8 @@ class DocumentRow(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     stored_at: Mapped[datetime]
-    index_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|indexed|failed
+    # pending | indexed | failed | backfill (rows to rebuild from the vector store) | removing | removed
+    index_state: Mapped[str] = mapped_column(String(16), default="pending")
     index_error: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None]
 
@@ -323,6 +333,7 @@ class JobRow(Base):
     """Long work (extraction, sync, status draft) with its progress and result."""
 
     __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status", "status"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     program_id: Mapped[str] = mapped_column(String(64), ForeignKey("programs.id", ondelete="CASCADE"))
@@ -336,6 +347,12 @@ class JobRow(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Who asked (the audit actor of what the job writes) and who runs it now: "host:pid:name".
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    # The running worker's lease: renewed every few seconds (wall clock, not the program clock);
+    # a job whose heartbeat is older than the stall timeout is taken over or failed.
+    heartbeat_at: Mapped[datetime | None]
 
 
 class DraftRow(Base):
@@ -425,3 +442,45 @@ class ExternalLinkRow(Base):
     external_id: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime]
+
+
+class ChunkRow(Base):
+    """One searchable chunk of a document: the text both search arms return, and the row the
+    keyword index is built on (SQLite: the FTS5 table `chunk_words`, written by `pilot.store.chunks`;
+    PostgreSQL: the generated `tsv` column with a GIN index), over the terms keyed by the program.
+    Both are created by migrations (0003, 0010_query) because SQLAlchemy cannot declare them; they
+    change in the transaction that changes the row."""
+
+    __tablename__ = "chunks"
+    __table_args__ = (Index("ix_chunks_program_document", "program_id", "document_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chunk_id: Mapped[str] = mapped_column(String(64), unique=True)  # also the vector store's id
+    program_id: Mapped[str] = mapped_column(String(64))
+    program_key: Mapped[str] = mapped_column(String(32))  # prefix of the program's words in the keyword index
+    document_key: Mapped[str] = mapped_column(String(600))
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    date_ts: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    terms: Mapped[str] = mapped_column(Text)  # the keyword terms, normalized, space-separated
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class KeywordTermRow(Base):
+    """In how many chunks of a program a keyword term occurs: the keyword arm plans a query from it
+    (very common terms cost the most and rank the least) and PostgreSQL ranks with it."""
+
+    __tablename__ = "keyword_terms"
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chunks: Mapped[int] = mapped_column(Integer)
+
+
+class KeywordProgramRow(Base):
+    """A program's chunk count and total term count (BM25's collection size and mean length)."""
+
+    __tablename__ = "keyword_programs"
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    terms: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import pilot.store.delivery  # noqa: F401 - its tables are part of the schema
 from pilot.store.tables import Base
 
 config = context.config

@@ -1,0 +1,1 @@
+"""Connectors: pull documents from files, Jira, GitHub, PagerDuty and program files into domain models."""

@@ -1,0 +1,1 @@
+"""One module per transcript export family; `pilot.connectors.transcripts` picks the parser."""
