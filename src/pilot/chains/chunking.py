@@ -1,8 +1,8 @@
-"""Split long transcripts on speaker turns with overlap, and merge what the chunks produced.
+"""Split long transcripts on speaker turns with overlap (map), and merge what the chunks produced (reduce).
 
 A chunk never cuts a turn. Consecutive chunks share their last/first turns (up to an overlap
 budget) so a commitment said across the boundary is seen whole at least once; the merge step then
-drops the copies an overlap produces.
+makes one item of the near-duplicates an overlap produces, keeping the best evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pilot.chains.schema import (
     ActionCandidate,
+    Candidate,
     DecisionCandidate,
     ExtractionOutput,
     QuestionCandidate,
@@ -89,15 +90,51 @@ def similar(a: str | None, b: str | None, threshold: float = 0.8) -> bool:
     return SequenceMatcher(None, left, right).ratio() >= threshold
 
 
-T = TypeVar("T")
+C = TypeVar("C", bound=Candidate)
+# How good an item's evidence is; the higher, the better (see `evidence_rank`).
+EvidenceRank = Callable[[str, int | None], tuple[int, ...]]
 
 
-def _dedup(items: Sequence[T], same: Callable[[T, T], bool]) -> list[T]:
-    kept: list[T] = []
+def evidence_rank(turns: Sequence[Turn]) -> EvidenceRank:
+    """Rank a quote by where it is found: in the turn it names, in another turn, nowhere; then by
+    length (a longer verbatim quote says more)."""
+    by_index = {turn.index: _norm(turn.text) for turn in turns}
+
+    def rank(quote: str, turn_index: int | None) -> tuple[int, ...]:
+        wanted = _norm(quote)
+        in_named = bool(wanted) and turn_index is not None and wanted in by_index.get(turn_index, "")
+        anywhere = in_named or (bool(wanted) and any(wanted in text for text in by_index.values()))
+        return (int(in_named), int(anywhere), int(turn_index is not None), len(wanted))
+
+    return rank
+
+
+def _plain_rank(quote: str, turn_index: int | None) -> tuple[int, ...]:
+    return (int(turn_index is not None), len(_norm(quote)))
+
+
+def _merge_same(items: Sequence[C], same: Callable[[C, C], bool], rank: EvidenceRank) -> list[C]:
+    """Near-duplicates become one item: the one with the best evidence, with the fields it left
+    empty (owner, due, ...) taken from the others. Order of first appearance is kept."""
+    kept: list[C] = []
     for item in items:
-        if not any(same(item, other) for other in kept):
+        index = next((i for i, other in enumerate(kept) if same(item, other)), None)
+        if index is None:
             kept.append(item)
+            continue
+        other = kept[index]
+        best, rest = (item, other) if _rank_of(item, rank) > _rank_of(other, rank) else (other, item)
+        filled = {
+            name: getattr(rest, name)
+            for name in type(best).model_fields
+            if getattr(best, name) is None and getattr(rest, name) is not None
+        }
+        kept[index] = best.model_copy(update=filled) if filled else best
     return kept
+
+
+def _rank_of(item: Candidate, rank: EvidenceRank) -> tuple[int, ...]:
+    return rank(str(getattr(item, "evidence_quote", "")), getattr(item, "turn_index", None))
 
 
 def _same_owner(a: str | None, b: str | None) -> bool:
@@ -125,11 +162,15 @@ def _same_question(a: QuestionCandidate, b: QuestionCandidate) -> bool:
     return similar(a.question, b.question) or similar(a.evidence_quote, b.evidence_quote, 0.9)
 
 
-def merge_outputs(outputs: Sequence[ExtractionOutput]) -> ExtractionOutput:
-    """Concatenate chunk outputs in order and drop the duplicates that overlapping chunks produce."""
+def merge_outputs(
+    outputs: Sequence[ExtractionOutput], turns: Sequence[Turn] | None = None
+) -> ExtractionOutput:
+    """The reduce step: chunk outputs in order, near-duplicates from overlapping chunks merged into
+    one item that keeps the best evidence (checked against `turns` when given)."""
+    rank = evidence_rank(turns) if turns is not None else _plain_rank
     return ExtractionOutput(
-        action_items=_dedup([a for o in outputs for a in o.action_items], _same_action),
-        decisions=_dedup([d for o in outputs for d in o.decisions], _same_decision),
-        raid=_dedup([r for o in outputs for r in o.raid], _same_raid),
-        open_questions=_dedup([q for o in outputs for q in o.open_questions], _same_question),
+        action_items=_merge_same([a for o in outputs for a in o.action_items], _same_action, rank),
+        decisions=_merge_same([d for o in outputs for d in o.decisions], _same_decision, rank),
+        raid=_merge_same([r for o in outputs for r in o.raid], _same_raid, rank),
+        open_questions=_merge_same([q for o in outputs for q in o.open_questions], _same_question, rank),
     )

@@ -27,6 +27,20 @@ class ChunkFailure(BaseModel):
     failure: LLMFailure
 
 
+class CallRecord(BaseModel):
+    """One structured LLM call of a run (or a chunk answered from the cache), with what it cost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    chunk_number: int
+    first_turn: int
+    last_turn: int
+    outcome: str  # "ok", "cached", or the failure kind ("output_truncated", "refused", ...)
+    attempts: int = 0
+    split: bool = False  # the call failed on its size and its turns were sent again in halves
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+
+
 class ChainRun(BaseModel):
     """What an engine produced for one document, before grounding."""
 
@@ -42,6 +56,10 @@ class ChainRun(BaseModel):
     chunks: int = 0
     cache_hits: int = 0
     failures: list[ChunkFailure] = Field(default_factory=list)
+    calls: list[CallRecord] = Field(default_factory=list)
+    # The engine's confidence per candidate, parallel to the output's lists by their field name
+    # ("action_items", "decisions", "raid", "open_questions"); empty when the engine gives none.
+    confidence: dict[str, list[float]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,14 @@ string, or a `TransientLLMError` / `FatalLLMError` to raise. The retry loop is t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pilot.chains.llm import (
-    ChatMessage,
-    FatalLLMError,
-    InvalidOutputError,
-    RetryPolicy,
-    StructuredResult,
-    TokenUsage,
-    TransientLLMError,
-    run_structured,
-)
+from pilot.chains import llm as chain
+from pilot.chains.llm import ChatMessage, StructuredResult, TokenUsage
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -34,7 +27,8 @@ class FakeStructuredLLM:
         self.calls: list[list[ChatMessage]] = []
         self.usage_per_call = usage_per_call
         self.sleeps: list[float] = []  # backoff delays the retry loop asked for; nothing waits
-        self.policy = RetryPolicy(max_retries=3, sleep=self.sleeps.append)
+        self.policy = chain.RetryPolicy(max_retries=3, sleep=self.sleeps.append)
+        self._lock = threading.Lock()  # extractors may call from several threads
 
     @property
     def model_name(self) -> str:
@@ -49,20 +43,23 @@ class FakeStructuredLLM:
         return len(self._queue)
 
     def invoke(self, messages: Sequence[ChatMessage], schema: type[T]) -> StructuredResult[T]:
-        return run_structured(self._attempt, messages, schema, model=self._model_name, policy=self.policy)
+        return chain.run_structured(
+            self._attempt, messages, schema, model=self._model_name, policy=self.policy
+        )
 
     def _attempt(self, messages: Sequence[ChatMessage], schema: type[T]) -> tuple[T, TokenUsage]:
-        self.calls.append(list(messages))
-        if not self._queue:
-            raise AssertionError("FakeStructuredLLM called with no queued response")
-        response = self._queue.pop(0)
+        with self._lock:
+            self.calls.append(list(messages))
+            if not self._queue:
+                raise AssertionError("FakeStructuredLLM called with no queued response")
+            response = self._queue.pop(0)
         usage = TokenUsage(
             input_tokens=self.usage_per_call,
             output_tokens=self.usage_per_call,
             total_tokens=2 * self.usage_per_call,
             calls=1,
         )
-        if isinstance(response, TransientLLMError | FatalLLMError):
+        if isinstance(response, chain.TransientLLMError | chain.FatalLLMError):
             raise response
         if isinstance(response, schema):
             return response, usage
@@ -71,4 +68,4 @@ class FakeStructuredLLM:
             return schema.model_validate(data), usage
         except (ValidationError, ValueError) as exc:
             raw = response if isinstance(response, str) else json.dumps(response, default=str)
-            raise InvalidOutputError(str(exc), raw_text=raw, usage=usage) from exc
+            raise chain.InvalidOutputError(str(exc), raw_text=raw, usage=usage) from exc

@@ -124,6 +124,13 @@ def minutes_parts(
         vocative = re.match(rf"^(?:{re.escape(addressed)}|{first})\s*,\s*", text, re.I)
         if vocative and len(text) > vocative.end():
             text = text[vocative.end()].upper() + text[vocative.end() + 1 :]
+    # "For the rest, I'll ask ..." / "Sure, we'll ...": the subject after a short lead-in
+    text = re.sub(
+        r"^[\w' -]{1,25},\s+(?=(?:i'll|i will|i'm going to|i can|we'll|we will|let's)\b)",
+        "",
+        text,
+        flags=re.I,
+    )
     body = text[0].lower() + text[1:]
     who = speaker or "The speaker"
     if match := _GROUP_DECIDED.match(body):
@@ -180,7 +187,32 @@ _YES_NO_QUESTION = re.compile(
 )
 
 
-def problem_style(sentence: str, speaker: str | None) -> str:
+_TRAILING = re.compile(
+    r"(?:[,;]?\s+(?:promise|anyway|then|though|too|as well|if that's okay|if that works|i think|i guess|"
+    r"i hope|hopefully|no worries|for sure|first thing))+[.!]*$",
+    re.I,
+)
+
+
+def imperative_task(predicate: str, due: str | None = None) -> str:
+    """A task title: the predicate without its due phrase and trailing asides, starting with a verb
+    in capitals ("have the rollback runbook done by Friday." -> "Have the rollback runbook done")."""
+    text = predicate.strip()
+    if due:
+        text = re.sub(rf"[,]?\s*{re.escape(due)}\b", "", text, count=1, flags=re.I)
+    text = re.sub(r"\s+", " ", text).strip(" ,;-")
+    # the task, not the clause after it: "..., and then the clock starts", "..., after I talk to X"
+    text = re.split(
+        r"[,;]\s+(?:and then|but|so|because|after|which|since|then|once|unless)\b", text, maxsplit=1
+    )[0]
+    text = _TRAILING.sub("", text).rstrip(" .,;!?")
+    text = re.sub(r"\s+(?:and|but|so|or)$", "", text, flags=re.I)
+    if not text:
+        return predicate.strip().rstrip(".") or predicate
+    return text[0].upper() + text[1:]
+
+
+def problem_style(sentence: str, speaker: str | None, addressed: str | None = None) -> str:
     """Phrase a spoken concern as a minutes line about the group: "we can't afford it" -> "The group cannot afford it".
 
     A yes/no question becomes "Whether ...", the way minutes record an open point.
@@ -188,6 +220,13 @@ def problem_style(sentence: str, speaker: str | None) -> str:
     text = tidy(sentence)
     if not text:
         return text
+    first = re.escape(addressed.split()[0]) if addressed else ""
+    vocative = bool(addressed) and re.match(rf"^(?:{re.escape(addressed or '')}|{first})\s*,\s*", text, re.I)
+    if addressed and (vocative or text.endswith("?")):  # "Wei, you looked at it?" is about Wei
+        text = re.sub(rf"^(?:{re.escape(addressed)}|{first})\s*,\s*", "", text, flags=re.I) or text
+        text = re.sub(r"\byou're\b", f"{addressed} is", text, flags=re.I)
+        text = re.sub(r"\byou\b", addressed, text, flags=re.I)
+        text = re.sub(r"\byour\b", f"{addressed}'s", text, flags=re.I)
     who = speaker or "the speaker"
     for pattern, replacement in _FIRST_PERSON:
         text = re.sub(pattern, replacement.format(who=who), text)

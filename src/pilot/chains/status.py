@@ -5,14 +5,17 @@ an HTML e-mail body and Slack mrkdwn."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from pilot.chains.llm import StructuredLLM
-from pilot.chains.prompts import load_prompt
+from pilot.chains.llm import StructuredLLM, TokenUsage
+from pilot.chains.prompts import PromptTemplate, load_prompt
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.status import Audience, DecisionAsk, FactSheet, StatusDraft, StatusProse
 
@@ -25,13 +28,33 @@ GUIDANCE = {
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                       autoescape=select_autoescape(disabled_extensions=("j2",), default=False),
-                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)  # fmt: skip
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(disabled_extensions=("j2",), default=False),
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def offline_template_hash(audience: Audience) -> str:
+    """The sha256 of the templates an offline status draft is rendered from: its version of record."""
+    digest = hashlib.sha256()
+    for name in (f"{audience}.md.j2", "_macros.j2"):
+        path = TEMPLATES / name
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def overdue(needed_by: date | None, sheet: FactSheet) -> bool:
+    return needed_by is not None and needed_by < sheet.as_of
 
 
 def decision_asks(sheet: FactSheet) -> list[DecisionAsk]:
-    """Every pending decision past its latency threshold is an ask, oldest first."""
+    """Every pending decision past its latency threshold or its needed-by date is an ask: the
+    overdue ones first, then the longest waiting."""
     return [
         DecisionAsk(
             decision_id=d.id,
@@ -41,9 +64,11 @@ def decision_asks(sheet: FactSheet) -> list[DecisionAsk]:
             decider=d.decider,
             needed_by=d.needed_by,
             cost_of_delay=d.cost_of_delay,
-        )  # fmt: skip
-        for d in sorted(sheet.pending_decisions, key=lambda d: -d.waited_business_days)
-        if d.past_threshold
+        )
+        for d in sorted(
+            sheet.pending_decisions, key=lambda d: (not overdue(d.needed_by, sheet), -d.waited_business_days)
+        )
+        if d.past_threshold or overdue(d.needed_by, sheet)
     ]
 
 
@@ -70,32 +95,70 @@ def render_body(sheet: FactSheet, audience: Audience, headline: str, asks: list[
 def offline_status(sheet: FactSheet, audience: Audience) -> StatusDraft:
     asks = decision_asks(sheet)
     headline = offline_headline(sheet)
-    return StatusDraft(audience=audience, colour=sheet.colour, headline=headline,
-                       body=render_body(sheet, audience, headline, asks), asks=asks, fact_sheet=sheet)  # fmt: skip
+    return StatusDraft(
+        audience=audience,
+        colour=sheet.colour,
+        headline=headline,
+        body=render_body(sheet, audience, headline, asks),
+        asks=asks,
+        fact_sheet=sheet,
+    )
+
+
+@dataclass(frozen=True)
+class LLMStatusRun:
+    """An LLM-written status draft with the prompt that asked for it and what the call cost."""
+
+    draft: StatusDraft
+    prompt: PromptTemplate
+    usage: TokenUsage
 
 
 def llm_status(sheet: FactSheet, audience: Audience, llm: StructuredLLM) -> StatusDraft:
+    return llm_status_run(sheet, audience, llm).draft
+
+
+def llm_status_run(sheet: FactSheet, audience: Audience, llm: StructuredLLM) -> LLMStatusRun:
     prompt = load_prompt("status/status")
-    messages = prompt.render({
-        "audience": audience, "audience_guidance": GUIDANCE[audience], "fact_sheet_json": sheet.model_dump_json(indent=1),
-        "max_words": 250 if audience == "exec" else 600, "program_name": sheet.program_name, "as_of": sheet.as_of.isoformat(),
-    })  # fmt: skip
+    messages = prompt.render(
+        {
+            "audience": audience,
+            "audience_guidance": GUIDANCE[audience],
+            "fact_sheet_json": sheet.model_dump_json(indent=1),
+            "max_words": 250 if audience == "exec" else 600,
+            "program_name": sheet.program_name,
+            "as_of": sheet.as_of.isoformat(),
+        }
+    )
     result = llm.invoke(messages, StatusProse)
     if result.parsed is None:
         failure = result.failure
-        raise PilotError(ErrorCode.UPSTREAM_INVALID_OUTPUT if failure and failure.kind == "invalid_output"
-                         else ErrorCode.UPSTREAM_UNAVAILABLE,
-                         f"the LLM did not write the status update: {failure.message if failure else 'no answer'}")  # fmt: skip
+        raise PilotError(
+            ErrorCode.UPSTREAM_INVALID_OUTPUT
+            if failure and failure.kind == "invalid_output"
+            else ErrorCode.UPSTREAM_UNAVAILABLE,
+            f"the LLM did not write the status update: {failure.message if failure else 'no answer'}",
+        )
     asks = decision_asks(sheet)
     ask_block = getattr(_env().get_template("_macros.j2").make_module(), "ask_block")  # noqa: B009 - a Jinja macro
     block = (
-        "\n".join(str(ask_block(a, i)) for i, a in enumerate(asks, start=1))
+        "\n".join(str(ask_block(a, i, sheet.as_of)) for i, a in enumerate(asks, start=1))
         or "No decisions needed this period."
     )
-    body = f"# {sheet.program_name}: {sheet.colour.value.upper()} as of {sheet.as_of}\n\n**{result.parsed.headline}**\n\n" \
-           f"## Decisions needed\n{block}\n\n{result.parsed.body_markdown.strip()}\n"  # fmt: skip
-    return StatusDraft(audience=audience, colour=sheet.colour, headline=result.parsed.headline, body=body, asks=asks,
-                       fact_sheet=sheet, engine="llm")  # fmt: skip
+    body = (
+        f"# {sheet.program_name}: {sheet.colour.value.upper()} as of {sheet.as_of}\n\n**{result.parsed.headline}**\n\n"
+        f"## Decisions needed\n{block}\n\n{result.parsed.body_markdown.strip()}\n"
+    )
+    draft = StatusDraft(
+        audience=audience,
+        colour=sheet.colour,
+        headline=result.parsed.headline,
+        body=body,
+        asks=asks,
+        fact_sheet=sheet,
+        engine="llm",
+    )
+    return LLMStatusRun(draft=draft, prompt=prompt, usage=result.usage)
 
 
 # --- exports -------------------------------------------------------------------------------------
@@ -113,9 +176,11 @@ def _inline_html(text: str) -> str:
 def to_html(draft: StatusDraft) -> str:
     """An e-mail-ready body: inline styles only (mail clients drop <style> blocks)."""
     colour = {"red": "#b42318", "amber": "#b54708", "green": "#067647"}[draft.colour.value]
-    out = ['<div style="font-family:Arial,sans-serif;font-size:14px;color:#1d2330">',
-           f'<p style="display:inline-block;padding:2px 10px;border-radius:10px;background:{colour};color:#fff">'
-           f"{draft.colour.value.upper()}</p>"]  # fmt: skip
+    out = [
+        '<div style="font-family:Arial,sans-serif;font-size:14px;color:#1d2330">',
+        f'<p style="display:inline-block;padding:2px 10px;border-radius:10px;background:{colour};color:#fff">'
+        f"{draft.colour.value.upper()}</p>",
+    ]
     in_list = False
     for line in draft.body.splitlines():
         stripped = line.strip()
