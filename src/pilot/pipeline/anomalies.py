@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from pilot.domain.findings import FindingState, KpiValue, StoredFinding
 from pilot.pipeline.context import Pilot
+from pilot.pipeline.schedule import forecast_seed, stored_work_items
+from pilot.pipeline.signals import load_signals
 from pilot.review.anomalies import change_state
-from pilot.rules.detectors import scan
+from pilot.rules.detectors import ScanResult, scan
+from pilot.rules.signals import scan_signals
 from pilot.store.findings import ReconcileSummary, kpi_history, list_findings, reconcile, record_kpis
 from pilot.store.programs import load_program
 
@@ -33,12 +37,23 @@ class KpiSeries(BaseModel):
     points: list[KpiPoint]
 
 
+def _scan_all(
+    session: Session, program_id: str, now: datetime | None, pilot: Pilot
+) -> tuple[ScanResult, datetime]:
+    """The record detectors, then the meeting and delivery signal detectors, as of `now` (default:
+    the program's as-of moment)."""
+    data = load_program(session, program_id)
+    now = now or pilot.as_of(data.program)
+    work = stored_work_items(session, program_id, data.program.timezone)
+    records = scan(data, now, work=work, seed=forecast_seed(program_id))
+    signals = scan_signals(data.program, load_signals(session, program_id, data), now)
+    return ScanResult(findings=records.findings + signals.findings, kpis=records.kpis + signals.kpis), now
+
+
 def scan_program(pilot: Pilot, program_id: str, *, now: datetime | None = None) -> ScanReport:
     """Run every detector and KPI on the program's current data and persist the outcome."""
-    now = now or pilot.now()
     with pilot.db.transaction() as session:
-        data = load_program(session, program_id)
-        result = scan(data, now)
+        result, now = _scan_all(session, program_id, now, pilot)
         summary = reconcile(session, program_id, result.findings, now)
         record_kpis(session, program_id, result.kpis, now)
         stored = list_findings(session, program_id)
@@ -49,13 +64,18 @@ def scan_program(pilot: Pilot, program_id: str, *, now: datetime | None = None) 
 
 def current_kpis(pilot: Pilot, program_id: str, *, now: datetime | None = None) -> list[KpiValue]:
     """KPIs computed from the data as it is now (reads only; a scan also records them)."""
-    with pilot.db.transaction() as session:
-        data = load_program(session, program_id)
-    return scan(data, now or pilot.now()).kpis
+    with pilot.db.reading() as session:
+        return _scan_all(session, program_id, now, pilot)[0].kpis
+
+
+def current_scan(pilot: Pilot, program_id: str) -> tuple[ScanResult, datetime]:
+    """Every finding and KPI of the program's data as of its as-of moment (reads only)."""
+    with pilot.db.reading() as session:
+        return _scan_all(session, program_id, None, pilot)
 
 
 def kpi_trends(pilot: Pilot, program_id: str) -> list[KpiSeries]:
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         load_program(session, program_id)  # 404 for an unknown program
         rows = kpi_history(session, program_id)
     series: dict[str, list[KpiPoint]] = {}
@@ -69,7 +89,7 @@ def kpi_trends(pilot: Pilot, program_id: str) -> list[KpiSeries]:
 def anomalies(
     pilot: Pilot, program_id: str, *, include_inactive: bool = False, states: list[FindingState] | None = None
 ) -> list[StoredFinding]:
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         load_program(session, program_id)
         return list_findings(session, program_id, include_inactive=include_inactive, states=states)
 

@@ -9,28 +9,29 @@ program records.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from pilot.chains.engine import Extractor
+from pilot.chains.engine import CallRecord, ChainRun, ExtractionContext, Extractor
+from pilot.chains.engine import Progress as ChunkProgress
 from pilot.connectors.transcripts import parse_transcript
-from pilot.domain.documents import Document
-from pilot.domain.drafts import DraftContext, DraftKind
+from pilot.domain.documents import Document, Turn
 from pilot.domain.errors import ErrorCode, PilotError
-from pilot.domain.findings import Finding
 from pilot.domain.jobs import Job
-from pilot.domain.program import ProgramData
+from pilot.domain.usage import TokenUsage
 from pilot.pipeline.context import Pilot
-from pilot.pipeline.extract_grounding import DraftPayload, ExtractionResult, extract
+from pilot.pipeline.extract_grounding import ExtractionResult, default_checker, extract
 from pilot.pipeline.jobs import JobRunner, Progress, register_job
-from pilot.rules.checks import ProgramIndex, run_checks
 from pilot.settings import Settings
 from pilot.store.documents import get_document_row, to_document, upsert_document
-from pilot.store.drafts import add_draft
+from pilot.store.drafts import add_draft, job_draft_ids
+from pilot.store.jobs import require_lease
 from pilot.store.programs import load_program
 
 EXTRACT_JOB = "extract"
@@ -72,6 +73,11 @@ def transcript_parser(settings: Settings) -> TranscriptParser:
     return parse
 
 
+def progress_unit(settings: Settings) -> str:
+    """What an extraction job's progress counts: the LLM chain's chunks, the offline engine's turns."""
+    return "chunks" if settings.llm_configured else "turns"
+
+
 def default_engine(settings: Settings) -> Extractor:
     """The LLM chain when one is configured, else the offline engine."""
     if settings.llm_configured:
@@ -80,11 +86,15 @@ def default_engine(settings: Settings) -> Extractor:
         from pilot.chains.llm_openai import build_llm
 
         return LLMExtractor(
-            llm=build_llm(settings), cache=SqliteExtractionCache.in_data_dir(settings.data_dir)
+            llm=build_llm(settings),
+            cache=SqliteExtractionCache.in_data_dir(settings.data_dir),
+            max_chunk_tokens=settings.llm_chunk_tokens,
+            max_concurrency=settings.llm_max_concurrency,
         )
     from pilot.chains.offline import OfflineExtractor
+    from pilot.pipeline.search import reference_embedder
 
-    return OfflineExtractor.default()
+    return OfflineExtractor.default(reference_embedder())
 
 
 _engine_factory: EngineFactory = default_engine
@@ -104,8 +114,10 @@ def store_transcript(
     *,
     meeting_date: date | None = None,
     parser: TranscriptParser | None = None,
+    then: Callable[[Session, StoredTranscript], None] | None = None,
 ) -> StoredTranscript:
-    """Parse and store a transcript; bad input is a clear error and nothing is stored."""
+    """Parse and store a transcript; bad input is a clear error and nothing is stored.
+    `then(session, stored)` runs in the storing transaction (to enqueue the job that reads it)."""
     with pilot.db.transaction() as session:
         load_program(session, program_id)  # 404 before any parsing work
     document = (parser or transcript_parser(pilot.settings))(data, filename, program_id, meeting_date)
@@ -113,7 +125,7 @@ def store_transcript(
         raise PilotError(ErrorCode.INVALID_INPUT, f"{filename}: the transcript has no text")
     with pilot.db.transaction() as session:
         row, outcome = upsert_document(session, document, pilot.now())
-        return StoredTranscript(
+        stored = StoredTranscript(
             document_id=row.id,
             document_key=document.key,
             title=document.title,
@@ -122,6 +134,9 @@ def store_transcript(
             warnings=list(document.warnings),
             outcome=outcome.value,
         )
+        if then is not None:
+            then(session, stored)
+        return stored
 
 
 def submit_extraction(
@@ -134,31 +149,34 @@ def submit_extraction(
     meeting_date: date | None = None,
     parser: TranscriptParser | None = None,
 ) -> ExtractionSubmission:
-    stored = store_transcript(pilot, program_id, data, filename, meeting_date=meeting_date, parser=parser)
-    params = {
-        "document_id": stored.document_id,
-        "meeting_date": (meeting_date or stored.meeting_date or pilot.now().date()).isoformat(),
-        "filename": filename,
-    }
-    job = runner.submit(EXTRACT_JOB, program_id, params)
+    """Store the transcript and enqueue its extraction in one transaction: a crash leaves either
+    nothing or both."""
+    job_ids: list[str] = []
+
+    def enqueue(session: Session, stored: StoredTranscript) -> None:
+        params = {
+            "document_id": stored.document_id,
+            "meeting_date": (meeting_date or stored.meeting_date or pilot.now().date()).isoformat(),
+            "filename": filename,
+            "progress_unit": progress_unit(pilot.settings),
+        }
+        job_ids.append(runner.enqueue(session, EXTRACT_JOB, program_id, params, actor=pilot.actor).id)
+
+    stored = store_transcript(
+        pilot, program_id, data, filename, meeting_date=meeting_date, parser=parser, then=enqueue
+    )
+    job = runner.run_now(job_ids[0]) if runner.inline else runner.get(job_ids[0])
     return ExtractionSubmission(document=stored, job=job)
-
-
-def program_checker(program: ProgramData, now_fn: Callable[[], Any]) -> Callable[..., list[Finding]]:
-    index = ProgramIndex.build(program)
-
-    def check(
-        kind: DraftKind, payload: DraftPayload, _program: ProgramData | None, context: DraftContext
-    ) -> list[Finding]:
-        return run_checks(kind, payload, index, context, now_fn())
-
-    return check
 
 
 _FAILURE_CODES = {
     "rate_limited": ErrorCode.UPSTREAM_RATE_LIMITED,
     "invalid_output": ErrorCode.UPSTREAM_INVALID_OUTPUT,
+    "output_truncated": ErrorCode.UPSTREAM_INVALID_OUTPUT,  # still cut off on the smallest pieces
+    "refused": ErrorCode.UPSTREAM_INVALID_OUTPUT,
+    "input_too_long": ErrorCode.CONFIGURATION,  # lower PILOT_LLM_CHUNK_TOKENS
     "credentials": ErrorCode.CREDENTIALS,
+    "bad_request": ErrorCode.CONFIGURATION,  # e.g. a model or option the server does not support
 }
 
 
@@ -170,14 +188,14 @@ def run_extraction_job(pilot: Pilot, params: dict[str, Any], progress: Progress)
         row = get_document_row(session, str(params["program_id"]), document_id)
         document = to_document(row)
         program = load_program(session, document.program_id)
-    engine = _engine_factory(pilot.settings)
+    engine = RecordingExtractor(_engine_factory(pilot.settings))
     result = extract(
         document,
         engine=engine,
         program=program,
         meeting_date=meeting_date,
         timezone=program.program.timezone,
-        checker=program_checker(program, pilot.now),
+        checker=default_checker(pilot.now),
         progress=progress,
     )
     if result.failures and not result.drafts:
@@ -187,8 +205,10 @@ def run_extraction_job(pilot: Pilot, params: dict[str, Any], progress: Progress)
             f"extraction failed on {len(result.failures)} of {result.chunks} chunks: {first.message}",
             details={"failures": [f.model_dump(mode="json") for f in result.failures]},
         )
-    draft_ids = _queue_drafts(pilot, document.program_id, document_id, result, params.get("job_id"))
+    calls = engine.last_run.calls if engine.last_run else []
+    draft_ids = _queue_drafts(pilot, document.program_id, document_id, result, params, calls)
     outcome = summary(result, draft_ids)
+    outcome["llm_calls"] = [call.model_dump(mode="json") for call in calls]
     outcome["indexed_chunks"] = _index_transcript(pilot, document.program_id)
     return outcome
 
@@ -199,40 +219,90 @@ def _index_transcript(pilot: Pilot, program_id: str) -> int:
     from pilot.pipeline.ingest import IngestReport, index_pending
 
     report = IngestReport(program_id=program_id, source="upload")
-    index_pending(pilot, program_id, _index_factory(pilot.settings), report)
+    index_pending(pilot, program_id, _index_factory(pilot), report)
     return report.indexed_chunks
 
 
-def _default_index(settings: Settings) -> Any:
+def _default_index(pilot: Pilot) -> Any:
     from pilot.index import open_index
 
-    return open_index(settings)
+    return open_index(pilot.settings, pilot.db)
 
 
-_index_factory: Callable[[Settings], Any] = _default_index
+_index_factory: Callable[[Pilot], Any] = _default_index
 
 
 def _queue_drafts(
-    pilot: Pilot, program_id: str, document_id: int, result: ExtractionResult, job_id: str | None
+    pilot: Pilot,
+    program_id: str,
+    document_id: int,
+    result: ExtractionResult,
+    params: dict[str, Any],
+    calls: Sequence[CallRecord] = (),
 ) -> list[str]:
-    """All drafts of one run land together, or none do."""
+    """All drafts of one run land together, or none do. Each carries the usage of the LLM call
+    that read its evidence. Run as a job, they are written once: under the job's lease (a run that
+    was taken over writes nothing), with ids derived from the job id and the item's position, and
+    not again when an earlier attempt of the same job already wrote them (it died after writing
+    them, while indexing)."""
+    job_id = params.get("job_id")
     ids: list[str] = []
     with pilot.db.transaction() as session:
-        for draft in result.drafts:
+        if job_id is not None and params.get("job_attempt") is not None:
+            require_lease(session, str(job_id), int(params["job_attempt"]))
+            written = job_draft_ids(session, program_id, str(job_id))
+            if written:
+                return written
+        for position, draft in enumerate(result.drafts):
+            evidence = getattr(draft.payload, "evidence", None)
+            usage = call_usage_for_turn(calls, evidence.turn_index if evidence else None)
             row = add_draft(
                 session,
                 program_id=program_id,
                 kind=draft.kind,
                 payload=draft.payload.model_dump(mode="json"),
                 findings=draft.findings,
-                provenance=result.provenance,
+                provenance=result.provenance.model_copy(update={"usage": usage}),
                 now=pilot.now(),
                 meeting_date=result.meeting_date,
                 source_document_id=document_id,
                 job_id=job_id,
+                draft_id=str(uuid.uuid5(_DRAFT_IDS, f"{job_id}:{position}")) if job_id else None,
             )
             ids.append(row.id)
     return ids
+
+
+_DRAFT_IDS = uuid.UUID("5b0a3c52-94d1-4c1e-9a53-0c6f3f0e8d11")  # namespace of job-derived draft ids
+
+
+class RecordingExtractor:
+    """The job's engine, keeping its last `ChainRun` so the job can record the calls it made."""
+
+    def __init__(self, inner: Extractor) -> None:
+        self.inner = inner
+        self.last_run: ChainRun | None = None
+
+    @property
+    def engine(self) -> Literal["offline", "llm"]:
+        return self.inner.engine
+
+    def run(
+        self, turns: Sequence[Turn], context: ExtractionContext, *, progress: ChunkProgress | None = None
+    ) -> ChainRun:
+        self.last_run = self.inner.run(turns, context, progress=progress)
+        return self.last_run
+
+
+def call_usage_for_turn(calls: Sequence[CallRecord], turn_index: int | None) -> TokenUsage | None:
+    """The usage of the successful call whose turns hold `turn_index` (the first, when overlapping
+    chunks both did); None for the offline engine or when no call covers it."""
+    if turn_index is None:
+        return None
+    for call in calls:
+        if call.outcome in ("ok", "cached") and call.first_turn <= turn_index <= call.last_turn:
+            return call.usage
+    return None
 
 
 def summary(result: ExtractionResult, draft_ids: list[str]) -> dict[str, Any]:
@@ -242,6 +312,7 @@ def summary(result: ExtractionResult, draft_ids: list[str]) -> dict[str, Any]:
         "engine": result.provenance.engine,
         "model": result.provenance.model,
         "prompt_version": result.provenance.prompt_version,
+        "prompt_hash": result.provenance.prompt_hash,
         "meeting_date": result.meeting_date.isoformat() if result.meeting_date else None,
         "drafts": len(draft_ids),
         "draft_ids": draft_ids,

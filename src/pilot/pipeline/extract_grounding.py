@@ -8,7 +8,7 @@ Grounding, after the model and never by it:
 - owners: "I"/"me" -> the speaker, "you" -> the person addressed (a name in the same turn, else the
   previous speaker), names -> the program's people (via `pilot.rules.people`); no match is
   "unknown", several are "ambiguous" with the candidates kept (narrowed by who answers next);
-- due dates: `pilot.rules.dates.normalize_due` against the meeting date and time zone, milestones
+- due dates: `pilot.text.dates.normalize_due` against the meeting date and time zone, milestones
   by name;
 - evidence: the quote is looked up in the transcript (fuzzy) and its turn, speaker and time recorded.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from difflib import SequenceMatcher
 from typing import Literal, Protocol
 
@@ -27,6 +27,7 @@ from pilot.chains.engine import ChainRun, ChunkFailure, ExtractionContext, Extra
 from pilot.chains.extraction import document_turns
 from pilot.chains.llm import TokenUsage
 from pilot.chains.schema import ActionCandidate, DecisionCandidate, QuestionCandidate, RaidCandidate
+from pilot.clock import Clock, system_clock
 from pilot.domain.documents import Document, Turn
 from pilot.domain.drafts import (
     ActionItemDraft,
@@ -41,9 +42,10 @@ from pilot.domain.drafts import (
 )
 from pilot.domain.findings import Finding
 from pilot.domain.program import Person, ProgramData, RaidKind
+from pilot.pipeline.draft_confidence import confidences, decision_as_question, grounded_confidence
 from pilot.rules.checks import ProgramIndex, run_checks
-from pilot.rules.dates import meeting_local_date, normalize_due
 from pilot.rules.people import PeopleDirectory
+from pilot.text.dates import meeting_local_date, normalize_due
 
 DraftPayload = ActionItemDraft | DecisionDraft | RaidDraft | QuestionDraft
 # A draft check: the rules layer's checks for one draft, given the program and what was said.
@@ -225,7 +227,10 @@ def _containment(quote: str, text: str) -> float:
 def display_text(payload: DraftPayload, owner_display: str | None = None) -> str:
     """One line per draft, as the review queue and `--predictions-out` show it."""
     if isinstance(payload, ActionItemDraft):
-        text = f"{owner_display} will {payload.task}" if owner_display else payload.task
+        task = payload.task
+        if owner_display and task[:1].isupper() and not task[1:2].isupper():
+            task = task[0].lower() + task[1:]
+        text = f"{owner_display} will {task}" if owner_display else task
         text = text.rstrip(".") + "."
         if payload.due:
             text += f" (due {payload.due.isoformat()})"
@@ -273,6 +278,14 @@ class _Grounder:
             outcome.display = speaker if _norm(owner_text) in FIRST_PERSON else addressed
         return outcome
 
+    @staticmethod
+    def said_as(owner_text: str | None, outcome: OwnerOutcome) -> str | None:
+        """The owner as the draft records it: "I"/"you" become the speaker or the person addressed
+        (the quote keeps the words as said), so the queue and the checks name a person, not a pronoun."""
+        if owner_text and _norm(owner_text) in FIRST_PERSON | SECOND_PERSON and outcome.display:
+            return outcome.display
+        return owner_text
+
     def action(self, c: ActionCandidate) -> tuple[ActionItemDraft, str | None]:
         evidence = locate_evidence(c.evidence_quote, self.turns, c.turn_index)
         owner = self.owner(c.owner, evidence)
@@ -286,7 +299,7 @@ class _Grounder:
             )
         draft = ActionItemDraft(
             task=c.task.strip() or c.evidence_quote,
-            owner_text=c.owner,
+            owner_text=self.said_as(c.owner, owner),
             owner_id=owner.owner_id,
             owner_resolution=owner.resolution,
             owner_candidates=owner.candidates,
@@ -302,7 +315,7 @@ class _Grounder:
         owner = self.owner(c.decided_by, evidence)
         return DecisionDraft(
             what=c.what.strip() or c.evidence_quote,
-            decided_by_text=c.decided_by,
+            decided_by_text=self.said_as(c.decided_by, owner),
             decided_by_id=owner.owner_id,
             rationale=c.rationale,
             evidence=evidence,
@@ -323,7 +336,7 @@ class _Grounder:
             kind=_RAID_KIND[c.kind],
             title=c.title.strip() or c.evidence_quote[:80],
             description=c.description,
-            owner_text=c.owner,
+            owner_text=self.said_as(c.owner, owner),
             owner_id=owner.owner_id,
             owner_resolution=owner.resolution,
             owner_candidates=owner.candidates,
@@ -350,20 +363,40 @@ def ground(
     timezone: str,
     lookup: PeopleLookup,
 ) -> list[tuple[DraftKind, DraftPayload, str]]:
-    """Candidates -> grounded drafts with their display lines, in the order kind by kind."""
+    """Candidates -> grounded drafts with their display lines and confidence, surest first within
+    each kind. A decision drafted from a question becomes an open question, never a decision."""
     grounder = _Grounder(turns, program, meeting, timezone, lookup)
     out: list[tuple[DraftKind, DraftPayload, str]] = []
-    for candidate in run.output.action_items:
+    actions = run.output.action_items
+    for candidate, conf in zip(actions, confidences(run, "action_items", len(actions)), strict=True):
         action, owner_display = grounder.action(candidate)
+        action.confidence = grounded_confidence(conf, action)
         out.append((DraftKind.ACTION_ITEM, action, display_text(action, owner_display)))
-    for decision_candidate in run.output.decisions:
+    questions: list[tuple[QuestionCandidate, float | None]] = []
+    decisions = run.output.decisions
+    for decision_candidate, conf in zip(
+        decisions, confidences(run, "decisions", len(decisions)), strict=True
+    ):
+        as_question = decision_as_question(decision_candidate)
+        if as_question is not None:
+            questions.append((as_question, min(conf, 0.5) if conf is not None else 0.5))
+            continue
         decision = grounder.decision(decision_candidate)
+        decision.confidence = grounded_confidence(conf, decision)
         out.append((DraftKind.DECISION, decision, display_text(decision)))
-    for raid_candidate in run.output.raid:
+    raids = run.output.raid
+    for raid_candidate, conf in zip(raids, confidences(run, "raid", len(raids)), strict=True):
         raid = grounder.raid(raid_candidate)
+        raid.confidence = grounded_confidence(conf, raid)
         out.append((DraftKind.RAID, raid, display_text(raid)))
-    for question_candidate in run.output.open_questions:
+    open_questions = run.output.open_questions
+    questions = (
+        list(zip(open_questions, confidences(run, "open_questions", len(open_questions)), strict=True))
+        + questions
+    )
+    for question_candidate, conf in questions:
         question = grounder.question(question_candidate)
+        question.confidence = grounded_confidence(conf, question)
         out.append((DraftKind.QUESTION, question, display_text(question)))
     return out
 
@@ -438,8 +471,9 @@ def extract(
     )
 
 
-def default_checker() -> DraftChecker:
-    """The rules layer's draft checks, with the program index built once per program."""
+def default_checker(now: Clock = system_clock) -> DraftChecker:
+    """The rules layer's draft checks at `now` (the caller's clock), with the program index built
+    once per program."""
     built: dict[int, ProgramIndex] = {}
 
     def check(
@@ -451,6 +485,6 @@ def default_checker() -> DraftChecker:
         if index is None:
             built.clear()
             index = built[id(program)] = ProgramIndex.build(program)
-        return run_checks(kind, payload, index, context, datetime.now(UTC))
+        return run_checks(kind, payload, index, context, now())
 
     return check

@@ -20,18 +20,23 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from pilot.connectors.base import Connector, PullBatch, build_connector, failure
 from pilot.connectors.files import FileSource, read_bytes, upload_external_id
 from pilot.domain.documents import ConnectorFailure, Document
 from pilot.domain.errors import ErrorCode, PilotError
+from pilot.domain.jobs import JobStatus
+from pilot.index.hybrid import IndexListener
 from pilot.pipeline.context import Pilot
+from pilot.pipeline.jobs import JobRunner, register_job
 from pilot.pipeline.jobs import Progress as JobProgress
-from pilot.pipeline.jobs import register_job
 from pilot.settings import Settings
 from pilot.store.documents import (
     UpsertOutcome,
+    adopt_previous_id,
+    find_document_row,
     get_sync_state,
     list_document_rows,
     mark_deleted_except,
@@ -39,18 +44,23 @@ from pilot.store.documents import (
     to_document,
     upsert_document,
 )
-from pilot.store.tables import DocumentRow, ProgramRow
+from pilot.store.tables import DocumentRow, JobRow, ProgramRow
 
 Progress = Callable[[str, int, int], None]  # (what, done, total); total 0 when unknown
 SYNC_JOB = "sync"
-INDEX_BATCH = 64
+INDEX_JOB = "index"
+INDEX_BATCH = 64  # documents read from the store at a time (each is still committed on its own)
 REMOVING = "removing"  # index_state of a deleted document whose chunks are still in the index
+BACKFILL = "backfill"  # indexed before chunk rows lived in SQL: rows are rebuilt from the vector store
 
 
 class DocumentIndexLike(Protocol):
-    """What ingestion needs of the index (`pilot.index.DocumentIndex` is one)."""
+    """What ingestion needs of the index (`pilot.index.DocumentIndex` is one): `add_documents`
+    commits document by document and tells the listener (see `pilot.index.hybrid.IndexListener`)."""
 
-    def add_documents(self, docs: Sequence[Document]) -> int: ...
+    def add_documents(
+        self, docs: Sequence[Document], *, listener: IndexListener | None = None, stored_vectors: bool = False
+    ) -> int: ...
 
     def remove_document(self, program_id: str, document_key: str) -> None: ...
 
@@ -97,6 +107,7 @@ class IngestReport(BaseModel):
     index_failures: int = 0
     cursor: str | None = None
     census_skipped: str | None = None  # why the census deletions were not applied
+    index_job: str | None = None  # the background job indexing what was stored (uploads)
     documents: list[DocumentSummary] = Field(default_factory=list)
     failures: list[ConnectorFailure] = Field(default_factory=list)
 
@@ -117,12 +128,12 @@ def _index_for(pilot: Pilot, index: DocumentIndexLike | None) -> DocumentIndexLi
         return index
     from pilot.index import open_index  # loads the embedding model: only when indexing for real
 
-    return open_index(pilot.settings)
+    return open_index(pilot.settings, pilot.db)
 
 
 def _program_zone(pilot: Pilot, program_id: str) -> tzinfo:
     """The program must exist (404 before any work); its time zone reads zone-less export times."""
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         row = session.get(ProgramRow, program_id)
         if row is None:
             raise PilotError(ErrorCode.NOT_FOUND, f"program {program_id!r} not found")
@@ -133,15 +144,30 @@ def _program_zone(pilot: Pilot, program_id: str) -> tzinfo:
         return ZoneInfo("UTC")
 
 
-def _store(pilot: Pilot, report: IngestReport, docs: Iterable[Document]) -> None:
+def _store(
+    pilot: Pilot,
+    report: IngestReport,
+    docs: Iterable[Document],
+    then: Callable[[Session], None] | None = None,
+) -> None:
+    """Store the documents; `then(session)` runs in the same transaction (to enqueue their job)."""
     with pilot.db.transaction() as session:
+        if then is not None:
+            then(session)
         for doc in docs:
             _, outcome = upsert_document(session, doc, pilot.now())
             report.count(outcome)
-            report.documents.append(DocumentSummary(key=doc.key, title=doc.title, kind=doc.kind.value,
-                                                    outcome=outcome.value, turns=len(doc.turns),
-                                                    meeting_date=doc.meeting_date,
-                                                    warnings=list(doc.warnings)))  # fmt: skip
+            report.documents.append(
+                DocumentSummary(
+                    key=doc.key,
+                    title=doc.title,
+                    kind=doc.kind.value,
+                    outcome=outcome.value,
+                    turns=len(doc.turns),
+                    meeting_date=doc.meeting_date,
+                    warnings=list(doc.warnings),
+                )
+            )
 
 
 def index_pending(
@@ -152,9 +178,12 @@ def index_pending(
     batch: int = INDEX_BATCH,
     progress: Progress | None = None,
 ) -> None:
-    """Index every stored document not yet indexed (new, changed, or failed before). A batch the
-    index refuses is marked `failed` with the error and retried by the next run."""
-    with pilot.db.transaction() as session:
+    """Index every stored document not yet indexed (new, changed, or failed before). Each document
+    is committed on its own, its `indexed` state in the same transaction as its chunk rows: a run
+    that stops keeps every document it finished, and any process can read the progress from the
+    documents' states. A document the index refuses is marked `failed` with the error and retried
+    by the next run."""
+    with pilot.db.reading() as session:
         ids = list(
             session.execute(
                 select(DocumentRow.id)
@@ -162,31 +191,85 @@ def index_pending(
                     DocumentRow.program_id == program_id,
                     DocumentRow.deleted_at.is_(None),
                     DocumentRow.index_state != "indexed",
-                )  # fmt: skip
+                )
                 .order_by(DocumentRow.id)
             ).scalars()
         )
+    recorder = _IndexRecorder(pilot, report, len(ids), progress)
     for start in range(0, len(ids), batch):
-        part = ids[start : start + batch]
-        with pilot.db.transaction() as session:
-            rows = [session.get(DocumentRow, doc_id) for doc_id in part]
-            docs = [(row.id, row.content_hash, to_document(row)) for row in rows if row is not None]
-        try:
-            chunks = index.add_documents([doc for _, _, doc in docs])
-            state, error = "indexed", None
-            report.indexed_documents += len(docs)
-            report.indexed_chunks += chunks
-        except Exception as exc:  # noqa: BLE001 - recorded on the documents; the next run retries them
-            state, error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
-            report.index_failures += len(docs)
-        with pilot.db.transaction() as session:
-            for doc_id, indexed_hash, _ in docs:
-                row = session.get(DocumentRow, doc_id)
-                # Changed again while it was being indexed: leave it pending for the next run.
-                if row is not None and row.content_hash == indexed_hash:
-                    row.index_state, row.index_error = state, error
-        if progress:
-            progress("indexing", min(start + batch, len(ids)), len(ids))
+        with pilot.db.reading() as session:
+            rows = [row for row in (session.get(DocumentRow, i) for i in ids[start : start + batch]) if row]
+            docs = [(row.id, row.content_hash, row.index_state, to_document(row)) for row in rows]
+        recorder.stored = {doc.key: (doc_id, digest) for doc_id, digest, _, doc in docs}
+        backfill = [doc for _, _, state, doc in docs if state == BACKFILL]
+        if backfill:  # indexed by a version that kept chunk texts in the vector store only
+            index.add_documents(backfill, listener=recorder, stored_vectors=True)
+        index.add_documents([doc for _, _, state, doc in docs if state != BACKFILL], listener=recorder)
+
+
+class _IndexRecorder:
+    """Records each document's index state with its chunks, and counts and reports progress."""
+
+    def __init__(self, pilot: Pilot, report: IngestReport, total: int, progress: Progress | None) -> None:
+        self.pilot, self.report, self.total, self.progress = pilot, report, total, progress
+        self.stored: dict[str, tuple[int, str]] = {}  # document key -> (row id, hash that is indexed)
+        self.done = 0
+
+    def indexed(self, session: Session, doc: Document, chunks: int) -> None:
+        _set_index_state(session, *self.stored[doc.key], "indexed", None)
+
+    def committed(self, doc: Document, chunks: int) -> None:
+        self.report.indexed_documents += 1
+        self.report.indexed_chunks += chunks
+        self._step()
+
+    def failed(self, doc: Document, error: Exception) -> None:
+        with self.pilot.db.transaction() as session:
+            _set_index_state(
+                session, *self.stored[doc.key], "failed", f"{type(error).__name__}: {error}"[:2000]
+            )
+        self.report.index_failures += 1
+        self._step()
+
+    def _step(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress("indexing", self.done, self.total)
+
+
+def _set_index_state(session: Session, doc_id: int, indexed_hash: str, state: str, error: str | None) -> None:
+    row = session.get(DocumentRow, doc_id)
+    # Changed again while it was being indexed: leave it pending for the next run.
+    if row is not None and row.content_hash == indexed_hash:
+        row.index_state, row.index_error = state, error
+
+
+def indexing_progress(pilot: Pilot, program_id: str) -> dict[str, int]:
+    """How many of the program's live documents are in each index state (pending, indexed,
+    failed): committed per document, so another process can watch an indexing run."""
+    _program_zone(pilot, program_id)
+    with pilot.db.reading() as session:
+        rows = session.execute(
+            select(DocumentRow.index_state, func.count())
+            .where(DocumentRow.program_id == program_id, DocumentRow.deleted_at.is_(None))
+            .group_by(DocumentRow.index_state)
+        ).all()
+    counts = {"pending": 0, "indexed": 0, "failed": 0}
+    counts.update({str(state): int(n) for state, n in rows})
+    return counts
+
+
+def index_program(
+    pilot: Pilot, program_id: str, *, index: DocumentIndexLike | None = None, progress: Progress | None = None
+) -> IngestReport:
+    """Bring the program's index up to date with its stored documents: deleted ones out, new,
+    changed, failed and not yet backfilled ones in (`pilot index`; after an upgrade, say)."""
+    _program_zone(pilot, program_id)
+    report = IngestReport(program_id=program_id, source="index")
+    target = _index_for(pilot, index)
+    remove_deleted(pilot, program_id, target, report)
+    index_pending(pilot, program_id, target, report, progress=progress)
+    return report
 
 
 def list_documents(
@@ -200,16 +283,26 @@ def list_documents(
 ) -> list[DocumentInfo]:
     """Live documents of a program, newest stored first, without their text."""
     _program_zone(pilot, program_id)
-    columns = [DocumentRow.id, DocumentRow.source, DocumentRow.external_id, DocumentRow.kind, DocumentRow.title,
-               DocumentRow.url, DocumentRow.meeting_date, DocumentRow.updated_at, DocumentRow.stored_at,
-               DocumentRow.index_state, DocumentRow.warnings]  # fmt: skip
+    columns = [
+        DocumentRow.id,
+        DocumentRow.source,
+        DocumentRow.external_id,
+        DocumentRow.kind,
+        DocumentRow.title,
+        DocumentRow.url,
+        DocumentRow.meeting_date,
+        DocumentRow.updated_at,
+        DocumentRow.stored_at,
+        DocumentRow.index_state,
+        DocumentRow.warnings,
+    ]
     query = select(*columns).where(DocumentRow.program_id == program_id, DocumentRow.deleted_at.is_(None))
     if source:
         query = query.where(DocumentRow.source == source)
     if kind:
         query = query.where(DocumentRow.kind == kind)
     query = query.order_by(DocumentRow.stored_at.desc(), DocumentRow.id.desc()).limit(limit).offset(offset)
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         return [DocumentInfo.model_validate(dict(row._mapping)) for row in session.execute(query)]
 
 
@@ -235,11 +328,30 @@ def ingest_paths(
     seen: dict[str, str] = {}
     for done, batch in enumerate(files.pull(program_id, None), start=1):
         report.failures.extend(batch.failures)
+        _adopt_previous_ids(pilot, program_id, batch, target)
         _store(pilot, report, _first_seen(batch, seen, report))
         if progress:
             progress("storing", done, len(files.files))
     index_pending(pilot, program_id, target, report, progress=progress)
     return report
+
+
+def _adopt_previous_ids(pilot: Pilot, program_id: str, batch: PullBatch, index: DocumentIndexLike) -> None:
+    """Documents an earlier version stored under a machine's absolute path take their name in
+    pilot. Their chunks under the old key leave the index first (so a failure here is retried by
+    the next run), then the row is renamed and indexed again under its new key."""
+    for doc in batch.documents:
+        previous = batch.previous_ids.get(doc.external_id)
+        if previous is None or previous == doc.external_id:
+            continue
+        with pilot.db.reading() as session:
+            old = find_document_row(session, program_id, doc.source, previous)
+            taken = find_document_row(session, program_id, doc.source, doc.external_id)
+        if old is None or taken is not None:
+            continue
+        index.remove_document(program_id, f"{doc.source}:{previous}")
+        with pilot.db.transaction() as session:
+            adopt_previous_id(session, program_id, doc.source, previous, doc.external_id)
 
 
 def _first_seen(batch: PullBatch, seen: dict[str, str], report: IngestReport) -> list[Document]:
@@ -266,13 +378,24 @@ def ingest_upload(
     *,
     index: DocumentIndexLike | None = None,
     meeting_date: date | None = None,
+    runner: JobRunner | None = None,
 ) -> IngestReport:
     """One uploaded file. A file that is unusable as a whole is a `PilotError` and nothing is
-    stored; an export with some bad records stores the good ones and reports the rest."""
+    stored; an export with some bad records stores the good ones and reports the rest. With a
+    `runner`, indexing is a background job enqueued in the transaction that stores the file (the
+    request never indexes); without one (tests, scripts) it indexes here."""
     zone = _program_zone(pilot, program_id)
     name = Path(filename or "upload.txt").name or "upload.txt"
-    batch = read_bytes(data, name, program_id, meeting_date=meeting_date, max_bytes=pilot.settings.max_transcript_bytes,
-                       source="upload", external_id=upload_external_id(name, data), tz=zone)  # fmt: skip
+    batch = read_bytes(
+        data,
+        name,
+        program_id,
+        meeting_date=meeting_date,
+        max_bytes=pilot.settings.max_transcript_bytes,
+        source="upload",
+        external_id=upload_external_id(name, data),
+        tz=zone,
+    )
     if not batch.documents:
         raise PilotError(
             ErrorCode.INVALID_INPUT,
@@ -280,8 +403,67 @@ def ingest_upload(
             details={"failures": [f.model_dump() for f in batch.failures[:50]]},
         )
     report = IngestReport(program_id=program_id, source="upload", failures=list(batch.failures))
-    _store(pilot, report, batch.documents)
-    index_pending(pilot, program_id, _index_for(pilot, index), report)
+    if runner is None:
+        _store(pilot, report, batch.documents)
+        index_pending(pilot, program_id, _index_for(pilot, index), report)
+        return report
+
+    def enqueue(session: Session) -> None:
+        report.index_job = enqueue_indexing(session, runner, program_id, actor=pilot.actor)
+
+    _store(pilot, report, batch.documents, then=enqueue)
+    return report
+
+
+def enqueue_indexing(
+    session: Session, runner: JobRunner, program_id: str, *, actor: str | None = None
+) -> str:
+    """An index job for the program, unless one is already waiting (it will index these too)."""
+    waiting = session.execute(
+        select(JobRow.id).where(
+            JobRow.program_id == program_id, JobRow.kind == INDEX_JOB, JobRow.status == JobStatus.QUEUED.value
+        )
+    ).scalar()
+    if waiting is not None:
+        return str(waiting)
+    return runner.enqueue(session, INDEX_JOB, program_id, {}, actor=actor).id
+
+
+def schedule_pending_indexing(pilot: Pilot, runner: JobRunner) -> list[str]:
+    """At start-up: programs with documents stored but not indexed (a crash between storing and
+    indexing, an index that was down) get an index job; nothing is indexed inside a request."""
+    with pilot.db.transaction() as session:
+        programs = session.execute(
+            select(DocumentRow.program_id)
+            .where(DocumentRow.deleted_at.is_(None), DocumentRow.index_state.in_(("pending", "failed")))
+            .distinct()
+        ).scalars()
+        return [
+            enqueue_indexing(session, runner, program_id, actor="system") for program_id in list(programs)
+        ]
+
+
+def ingest_documents(
+    pilot: Pilot,
+    program_id: str,
+    docs: Sequence[Document],
+    *,
+    source: str,
+    index: DocumentIndexLike | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Documents a caller has already read: stored and indexed as every ingest does (documents of
+    another program are refused as failures)."""
+    _program_zone(pilot, program_id)
+    report = IngestReport(program_id=program_id, source=source)
+    mine = [doc for doc in docs if doc.program_id == program_id]
+    report.failures.extend(
+        failure(doc.source, doc.external_id, f"belongs to program {doc.program_id!r}")
+        for doc in docs
+        if doc.program_id != program_id
+    )
+    _store(pilot, report, mine)
+    index_pending(pilot, program_id, _index_for(pilot, index), report, progress=progress)
     return report
 
 
@@ -317,8 +499,13 @@ def sync_source(
         if census:
             _census(pilot, program_id, connector, target, report)
     except Exception as exc:
-        error = exc if isinstance(exc, PilotError) else PilotError(
-            ErrorCode.INTERNAL, f"{source}: the sync stopped: {type(exc).__name__}: {exc}"[:1000])  # fmt: skip
+        error = (
+            exc
+            if isinstance(exc, PilotError)
+            else PilotError(
+                ErrorCode.INTERNAL, f"{source}: the sync stopped: {type(exc).__name__}: {exc}"[:1000]
+            )
+        )
         _checkpoint(pilot, report, error=error.message)
         index_pending(pilot, program_id, target, report)  # what was stored before the failure is searchable
         if error is exc:
@@ -331,10 +518,15 @@ def sync_source(
 
 def _checkpoint(pilot: Pilot, report: IngestReport, *, error: str | None = None) -> None:
     with pilot.db.transaction() as session:
-        save_sync_state(session, report.program_id, report.source,
-                        cursor={"value": report.cursor} if report.cursor is not None else None,
-                        now=pilot.now(), error=error,
-                        failures=[f.model_dump(mode="json") for f in report.failures[-100:]])  # fmt: skip
+        save_sync_state(
+            session,
+            report.program_id,
+            report.source,
+            cursor={"value": report.cursor} if report.cursor is not None else None,
+            now=pilot.now(),
+            error=error,
+            failures=[f.model_dump(mode="json") for f in report.failures[-100:]],
+        )
 
 
 def _census(
@@ -367,7 +559,7 @@ def remove_deleted(pilot: Pilot, program_id: str, index: DocumentIndexLike, repo
                 DocumentRow.program_id == program_id,
                 DocumentRow.deleted_at.is_not(None),
                 DocumentRow.index_state == REMOVING,
-            )  # fmt: skip
+            )
         ).all()
     for doc_id, source, external_id in rows:
         key = f"{source}:{external_id}"
@@ -393,7 +585,24 @@ def check_source(settings: Settings, source: str) -> None:
 @register_job(SYNC_JOB)
 def _sync_job(pilot: Pilot, params: dict[str, Any], progress: JobProgress) -> dict[str, Any]:
     report = sync_source(
-        pilot, params["program_id"], params["source"], census=bool(params.get("census", True)),
+        pilot,
+        params["program_id"],
+        params["source"],
+        census=bool(params.get("census", True)),
         progress=lambda _what, done, total: progress(done, total),
-    )  # fmt: skip
+    )
+    return report.brief()
+
+
+@register_job(INDEX_JOB)
+def _index_job(pilot: Pilot, params: dict[str, Any], progress: JobProgress) -> dict[str, Any]:
+    """Index what is stored and not yet indexed (idempotent: indexed documents are skipped, and a
+    document changed meanwhile stays pending for the next run)."""
+    program_id = params["program_id"]
+    report = IngestReport(program_id=program_id, source="index")
+    target = _index_for(pilot, None)
+    remove_deleted(pilot, program_id, target, report)
+    index_pending(
+        pilot, program_id, target, report, progress=lambda _what, done, total: progress(done, total)
+    )
     return report.brief()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pilot.connectors.program_file import MAX_PROGRAM_FILE_BYTES as MAX_PROGRAM_FILE_BYTES
 from pilot.connectors.program_file import dump_program_yaml, parse_program_yaml
 from pilot.domain.errors import ErrorCode, PilotError
-from pilot.domain.program import ProgramData, ProgramInfo
+from pilot.domain.program import ProgramData, ProgramInfo, SaveSummary
 from pilot.pipeline.context import Pilot
 from pilot.store.audit import append_event
-from pilot.store.programs import SaveSummary, list_programs, load_program, save_program
+from pilot.store.programs import list_programs, load_program, save_program
 
 
 def read_file_bytes(path: Path) -> bytes:
@@ -21,6 +22,11 @@ def read_file_bytes(path: Path) -> bytes:
         raise PilotError(ErrorCode.INVALID_INPUT, f"{path} is a directory, not a program file") from exc
     except OSError as exc:
         raise PilotError(ErrorCode.INVALID_INPUT, f"cannot read {path}: {exc.strerror}") from exc
+
+
+def parse_program(raw: bytes, *, source: str) -> ProgramData:
+    """A program file's bytes checked against the schema: every problem with its YAML path and line."""
+    return parse_program_yaml(raw, source=source)
 
 
 def import_program_bytes(pilot: Pilot, raw: bytes, *, source: str, prune: bool = False) -> SaveSummary:
@@ -55,7 +61,7 @@ def import_program_file(pilot: Pilot, path: Path, *, prune: bool = False) -> Sav
 
 
 def get_program(pilot: Pilot, program_id: str) -> ProgramData:
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         return load_program(session, program_id)
 
 
@@ -64,5 +70,5 @@ def export_program(pilot: Pilot, program_id: str) -> str:
 
 
 def programs(pilot: Pilot) -> list[ProgramInfo]:
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         return list_programs(session)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,8 +15,116 @@ from pilot.domain.findings import Finding
 from pilot.pipeline.context import Pilot
 from pilot.review import drafts as queue
 from pilot.rules.checks import ProgramIndex, run_checks
+from pilot.store.documents import document_headings
 from pilot.store.drafts import get_draft_row, list_draft_rows, to_draft
 from pilot.store.programs import load_program
+
+
+def record_description(draft: Draft) -> str:
+    """What approving the draft creates, in words."""
+    return queue.record_description(draft)
+
+
+class QueueFilter(BaseModel):
+    """The review queue's filters: a kind, an owner (person id, or "none" for drafts without one)
+    and a finding (a rule id or its prefix, "any" for drafts with findings, "none" for clean ones)."""
+
+    kind: DraftKind | None = None
+    owner: str | None = None
+    finding: str | None = None
+
+    @classmethod
+    def of(cls, values: dict[str, str]) -> QueueFilter:
+        """The filter a page's query (or a form's saved view) asks for; empty values mean "all"."""
+        kind = values.get("kind")
+        return cls(
+            kind=DraftKind(kind) if kind else None,
+            owner=values.get("owner") or None,
+            finding=values.get("finding") or None,
+        )
+
+    def keeps(self, draft: Draft) -> bool:
+        if self.kind is not None and draft.kind != self.kind:
+            return False
+        if self.owner:
+            owner = draft.payload.get("owner_id") or draft.payload.get("decided_by_id")
+            if (self.owner == "none" and owner) or (self.owner != "none" and owner != self.owner):
+                return False
+        if self.finding:
+            rules = [f.rule_id for f in draft.findings]
+            if self.finding == "none":
+                return not rules
+            if self.finding == "any":
+                return bool(rules)
+            return any(rule.startswith(self.finding) for rule in rules)
+        return True
+
+
+class MeetingGroup(BaseModel):
+    """The drafts of one source document (a meeting), surest first."""
+
+    document_id: int | None
+    title: str
+    meeting_date: date | None
+    drafts: list[Draft]
+
+
+def confidence_of(draft: Draft) -> float:
+    value = draft.payload.get("confidence")
+    return float(value) if isinstance(value, int | float) else 0.5
+
+
+def queue_by_meeting(
+    pilot: Pilot,
+    program_id: str,
+    *,
+    status: DraftStatus | None = DraftStatus.PENDING,
+    filters: QueueFilter | None = None,
+    job_id: str | None = None,
+) -> list[MeetingGroup]:
+    """The queue grouped by source document (newest meeting first), each group sorted by
+    confidence; drafts with no source document (status updates, artifacts) come last."""
+    filters = filters or QueueFilter()
+    drafts = [
+        d
+        for d in list_drafts(pilot, program_id, status=status, kind=filters.kind, job_id=job_id)
+        if filters.keeps(d)
+    ]
+    by_document: dict[int | None, list[Draft]] = {}
+    for draft in drafts:
+        by_document.setdefault(draft.source_document_id, []).append(draft)
+    with pilot.db.reading() as session:
+        headings = document_headings(session, program_id, [d for d in by_document if d is not None])
+    groups: list[MeetingGroup] = []
+    for document_id, members in by_document.items():
+        members.sort(key=lambda d: (-confidence_of(d), d.created_at))
+        title, when = "Drafts without a source document", None
+        if document_id is not None:
+            heading = headings.get(document_id)
+            title, when = (
+                (heading[0] or f"document {document_id}", heading[1])
+                if heading
+                else (f"document {document_id} (deleted)", None)
+            )
+        when = when or next((d.meeting_date for d in members if d.meeting_date), None)
+        groups.append(MeetingGroup(document_id=document_id, title=title, meeting_date=when, drafts=members))
+    groups.sort(
+        key=lambda g: (
+            g.document_id is None,
+            -(g.meeting_date.toordinal() if g.meeting_date else 0),
+            -(g.document_id or 0),
+        )
+    )
+    return groups
+
+
+def queue_draft_ids(
+    pilot: Pilot, program_id: str, filters: QueueFilter, *, job_id: str | None = None
+) -> list[str]:
+    """The ids of the pending drafts a filtered queue view shows."""
+    return [
+        d.id for d in list_drafts(pilot, program_id, kind=filters.kind, job_id=job_id) if filters.keeps(d)
+    ]
 
 
 class BulkResult(BaseModel):
@@ -42,7 +152,7 @@ def list_drafts(
     kind: DraftKind | None = None,
     job_id: str | None = None,
 ) -> list[Draft]:
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         load_program(session, program_id)
         return [
             to_draft(r) for r in list_draft_rows(session, program_id, status=status, kind=kind, job_id=job_id)
@@ -50,7 +160,7 @@ def list_drafts(
 
 
 def get_draft(pilot: Pilot, program_id: str, draft_id: str) -> Draft:
-    with pilot.db.transaction() as session:
+    with pilot.db.reading() as session:
         return to_draft(get_draft_row(session, program_id, draft_id))
 
 
@@ -61,9 +171,43 @@ def edit(pilot: Pilot, program_id: str, draft_id: str, payload: dict[str, Any]) 
             # The prose is the reviewer's to edit; the facts it is checked against are not.
             payload = {
                 **payload,
-                "fact_sheet": current.payload["fact_sheet"],
-                "colour": current.payload["colour"],
+                "fact_sheet": current.payload.get("fact_sheet"),
+                "colour": current.payload.get("colour"),
             }
+        if current.kind == DraftKind.ARTIFACT:  # likewise: the text is edited, its sheet of record is not
+            payload = {**payload, "sheet": current.payload.get("sheet"), "kind": current.payload.get("kind")}
+        return queue.edit_draft(
+            session,
+            program_id=program_id,
+            draft_id=draft_id,
+            payload=payload,
+            actor=pilot.actor,
+            now=pilot.now(),
+            checker=checker_for(session, program_id, pilot.now),
+        )
+
+
+def edit_fields(
+    pilot: Pilot,
+    program_id: str,
+    draft_id: str,
+    *,
+    task: str | None = None,
+    due: str | None = None,
+    owner_id: str | None = None,
+) -> Draft:
+    """The queue's Edit form in one audited edit: the task, the due date ("" clears it) and the owner,
+    who may be any person of the program (not only the extraction's candidates)."""
+    with pilot.db.transaction() as session:
+        payload = dict(to_draft(get_draft_row(session, program_id, draft_id)).payload)
+        if task is not None and "task" in payload:
+            payload["task"] = task
+        if due is not None and "due" in payload:
+            payload["due"] = due or None
+        if owner_id and "owner_id" in payload and owner_id != payload.get("owner_id"):
+            if owner_id not in {p.id for p in load_program(session, program_id).people}:
+                raise PilotError(ErrorCode.INVALID_INPUT, f"{owner_id!r} is not a person of {program_id}")
+            payload.update(queue.owner_fields(owner_id))
         return queue.edit_draft(
             session,
             program_id=program_id,
@@ -112,11 +256,22 @@ def reject(pilot: Pilot, program_id: str, draft_id: str, *, reason: str) -> Draf
         )
 
 
-def bulk_approve(pilot: Pilot, program_id: str, draft_ids: list[str] | None = None) -> BulkResult:
-    """Approve every pending draft (or those listed) that has no findings at all; skip the rest."""
+def bulk_approve(
+    pilot: Pilot,
+    program_id: str,
+    draft_ids: list[str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> BulkResult:
+    """Approve every pending draft (or those listed) that has no findings at all; skip the rest.
+    Each approval is its own transaction, so an interrupted run kept what it approved and a second
+    run skips those (already decided) and approves the rest."""
     result = BulkResult(approved=[], skipped={})
-    targets = draft_ids or [d.id for d in list_drafts(pilot, program_id)]
-    for draft_id in targets:
+    # An empty list is an empty selection (a filtered view that shows nothing), never "everything".
+    targets = draft_ids if draft_ids is not None else [d.id for d in list_drafts(pilot, program_id)]
+    for done, draft_id in enumerate(targets):
+        if progress is not None:
+            progress(done, len(targets))
         try:
             draft = get_draft(pilot, program_id, draft_id)
             if draft.findings:

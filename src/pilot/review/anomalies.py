@@ -29,6 +29,10 @@ def change_state(
 ) -> StoredFinding:
     if not reason or not reason.strip():
         raise PilotError(ErrorCode.INVALID_INPUT, "a reason is required to change a finding's state")
+    if snoozed_until is not None and snoozed_until.utcoffset() is None:
+        raise PilotError(
+            ErrorCode.INVALID_INPUT, "'until' needs a time zone (e.g. 2026-12-01T09:00:00+00:00)"
+        )
     if new_state == FindingState.SNOOZED:
         if snoozed_until is None or snoozed_until <= now:
             raise PilotError(ErrorCode.INVALID_INPUT, "snooze needs an 'until' time in the future")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from pilot.domain.artifacts import ArtifactDraft
 from pilot.domain.drafts import (
     ActionItemDraft,
     DecisionDraft,
@@ -33,6 +34,7 @@ from pilot.domain.program import (
     RaidItem,
     ref,
 )
+from pilot.domain.status import StatusDraft
 from pilot.store.audit import append_event
 from pilot.store.drafts import get_draft_row, to_draft
 from pilot.store.programs import insert_record
@@ -46,7 +48,39 @@ PAYLOAD_MODELS: dict[DraftKind, type[BaseModel]] = {
     DraftKind.DECISION: DecisionDraft,
     DraftKind.RAID: RaidDraft,
     DraftKind.QUESTION: QuestionDraft,
+    DraftKind.STATUS_UPDATE: StatusDraft,
+    DraftKind.ARTIFACT: ArtifactDraft,
 }
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _problems(exc: ValidationError) -> list[dict[str, str]]:
+    return [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+
+
+def stored_payload(draft: Draft, model: type[M]) -> M:
+    """A stored draft's payload as its model. A payload stored before every edit was validated
+    (or altered in the database) is a 409 naming the draft, never a crash of whatever reads it."""
+    try:
+        return model.model_validate(draft.payload)
+    except ValidationError as exc:
+        raise PilotError(
+            ErrorCode.CONFLICT,
+            f"draft {draft.id} holds an invalid {draft.kind.value} payload; reject it and draft again",
+            details=_problems(exc),
+        ) from exc
+
+
+def valid_payloads(drafts: list[Draft], model: type[M]) -> list[tuple[Draft, M]]:
+    """The drafts whose stored payload is valid, each with it (invalid ones are left out)."""
+    out: list[tuple[Draft, M]] = []
+    for draft in drafts:
+        try:
+            out.append((draft, model.model_validate(draft.payload)))
+        except ValidationError:
+            continue
+    return out
 
 
 def blocking(findings: list[Finding]) -> list[Finding]:
@@ -59,14 +93,13 @@ def _pending(row: DraftRow) -> None:
 
 
 def validate_payload(kind: DraftKind, payload: dict[str, Any]) -> dict[str, Any]:
-    model = PAYLOAD_MODELS.get(kind)
-    if model is None:
-        return payload
+    model = PAYLOAD_MODELS[kind]
     try:
         return model.model_validate(payload).model_dump(mode="json")
     except ValidationError as exc:
-        problems = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        raise PilotError(ErrorCode.INVALID_INPUT, f"invalid {kind.value} draft", details=problems) from exc
+        raise PilotError(
+            ErrorCode.INVALID_INPUT, f"invalid {kind.value} draft", details=_problems(exc)
+        ) from exc
 
 
 def edit_draft(
@@ -99,6 +132,11 @@ def edit_draft(
     return to_draft(row)
 
 
+def owner_fields(owner_id: str) -> dict[str, str]:
+    """The payload fields that record a person chosen as owner by a reviewer."""
+    return {"owner_id": owner_id, "owner_resolution": OwnerResolution.RESOLVED.value}
+
+
 def choose_owner(
     session: Session,
     *,
@@ -117,7 +155,7 @@ def choose_owner(
     candidates = payload.get("owner_candidates") or []
     if candidates and owner_id not in candidates:
         raise PilotError(ErrorCode.INVALID_INPUT, f"{owner_id!r} is not one of the candidates {candidates}")
-    payload.update(owner_id=owner_id, owner_resolution=OwnerResolution.RESOLVED.value)
+    payload.update(owner_fields(owner_id))
     return edit_draft(
         session,
         program_id=program_id,
@@ -164,6 +202,7 @@ def approve_draft(
     row = get_draft_row(session, program_id, draft_id, lock=True)
     _pending(row)
     draft = to_draft(row)
+    stored_payload(draft, PAYLOAD_MODELS[draft.kind])  # a bad stored payload is never approved
     errors = blocking(draft.findings)
     if errors and not (override_reason and override_reason.strip()):
         raise PilotError(
@@ -248,8 +287,51 @@ def _record_for(draft: Draft, now: datetime) -> tuple[str, tuple[str, BaseModel]
         )
         return ref("decision", decision.id), ("decisions", decision)
     if draft.kind == DraftKind.QUESTION:
-        q = QuestionDraft.model_validate(draft.payload)
-        pending = Decision(id=f"DEC-{suffix}", question=q.question, requested_at=now)
-        return ref("decision", pending.id), ("decisions", pending)
+        return _question_record(QuestionDraft.model_validate(draft.payload), draft.id, suffix, now)
+    if draft.kind == DraftKind.ARTIFACT:  # an approved charter, checklist, plan or RAID export
+        return f"artifact:{draft.id}", None
     # A status update is its own record: approving it makes it the last approved update.
     return f"status:{draft.id}", None
+
+
+def _question_record(
+    q: QuestionDraft, draft_id: str, suffix: str, now: datetime
+) -> tuple[str, tuple[str, BaseModel] | None]:
+    """An open question becomes a decision record only when a reviewer said so by editing it: an
+    `outcome` (decided) or `pending_decision` (to be decided). As drafted it is noted, no record."""
+    if q.outcome and q.outcome.strip():
+        decided = Decision(
+            id=f"DEC-{suffix}",
+            question=q.question,
+            outcome=q.outcome.strip(),
+            status=DecisionStatus.DECIDED,
+            requested_at=now,
+            decided_at=now,
+        )
+        return ref("decision", decided.id), ("decisions", decided)
+    if q.pending_decision:
+        pending = Decision(id=f"DEC-{suffix}", question=q.question, requested_at=now)
+        return ref("decision", pending.id), ("decisions", pending)
+    return f"question:{draft_id}", None
+
+
+def record_description(draft: Draft) -> str:
+    """What approving the draft creates, in words, for the queue and `pilot review approve`."""
+    payload = draft.payload
+    if draft.kind == DraftKind.ACTION_ITEM:
+        owner = payload.get("owner_id") or "no owner yet"
+        due = payload.get("due") or "no due date"
+        return f"an action item (owner {owner}, due {due})"
+    if draft.kind == DraftKind.RAID:
+        return f"a {payload.get('kind', 'RAID')} in the RAID log"
+    if draft.kind == DraftKind.DECISION:
+        return "a decided decision in the decision log"
+    if draft.kind == DraftKind.QUESTION:
+        if payload.get("outcome"):
+            return "a decided decision (outcome edited in by a reviewer)"
+        if payload.get("pending_decision"):
+            return "a pending decision in the decision log"
+        return "no record: the question is noted (edit in an outcome or mark it a pending decision)"
+    if draft.kind == DraftKind.ARTIFACT:
+        return "an approved artifact"
+    return "the program's latest approved status update"
