@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
+from pilot.api.csrf import SESSION_COOKIE as SESSION_COOKIE
 from pilot.domain.auth import Principal, Role
 from pilot.domain.errors import ErrorCode, PilotError
+from pilot.domain.jobs import Job
+from pilot.pipeline.access import authenticate_token
 from pilot.pipeline.context import Pilot
-from pilot.store.auth import authenticate
-
-SESSION_COOKIE = "pilot_session"
+from pilot.pipeline.jobs import JobRunner, outcome_or_raise
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer plt_...`")
 
@@ -36,8 +39,7 @@ def get_principal(
     if not token:
         raise PilotError(ErrorCode.UNAUTHENTICATED, "an API token is required (Authorization: Bearer ...)")
     pilot = get_pilot(request)
-    with pilot.db.transaction() as session:
-        principal = authenticate(session, token, pilot.now())
+    principal = authenticate_token(pilot, token)
     if principal is None:
         raise PilotError(ErrorCode.UNAUTHENTICATED, "the token is unknown, revoked or expired")
     return principal
@@ -87,3 +89,32 @@ CanAdmin = Annotated[ProgramScope, _requires(Role.ADMIN)]
 
 # A numeric row id in a path: bounded to what the databases store (SQLite INTEGER is 64-bit).
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def get_runner(request: Request) -> JobRunner:
+    runner: JobRunner = request.app.state.runner
+    return runner
+
+
+RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+
+# How long a request waits for a short job (scan, approvals, push, notify) before answering 202.
+WaitParam = Annotated[
+    float | None,
+    Query(
+        ge=0, le=60, description="Seconds to wait for the job's outcome before answering 202 with the job."
+    ),
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def job_answer(runner: JobRunner, job: Job, wait: float | None, model: type[M]) -> M | JSONResponse:
+    """The job's result when it ends within `wait` seconds (its error raised as the API error it
+    is); otherwise 202 with the job to poll at `GET /programs/{id}/jobs/{job_id}`."""
+    limit = runner.pilot.settings.job_wait_s if wait is None else wait
+    done = runner.wait(job.id, timeout=limit)
+    result = outcome_or_raise(done)
+    if result is None:
+        return JSONResponse(status_code=202, content=done.model_dump(mode="json"))
+    return model.model_validate(result)

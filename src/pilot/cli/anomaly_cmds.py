@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pilot.cli.common import console, emit_json, handle_errors, parse_when, pilot_session
-from pilot.domain.findings import FindingState, KpiValue, StoredFinding
+from pilot.cli.common import (
+    AsOfOpt,
+    console,
+    emit_json,
+    handle_errors,
+    parse_as_of,
+    parse_when,
+    pilot_session,
+)
+from pilot.cli.findings_view import print_findings, print_kpis, print_summary
+from pilot.domain.findings import FindingState
 from pilot.pipeline.anomalies import anomalies, current_kpis, scan_program, set_finding_state
 
 ProgramOpt = Annotated[str, typer.Option("--program", "-p", help="Program id.")]
@@ -17,42 +25,7 @@ NowOpt = Annotated[
     str | None, typer.Option("--now", help="Evaluate as of this ISO timestamp (with offset) instead of now.")
 ]
 
-_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-_KPI_STYLE = {"ok": "green", "warning": "yellow", "breach": "bold red", "no_data": "dim"}
-
-
 ReasonOpt = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the audit log).")]
-
-
-def print_findings(findings: list[StoredFinding]) -> None:
-    table = Table("id", "severity", "rule", "finding", "about", "state", title=f"{len(findings)} findings")
-    for f in findings:
-        style = _SEVERITY_STYLE.get(f.finding.severity.value, "")
-        table.add_row(
-            str(f.id),
-            f"[{style}]{f.finding.severity.value}[/]",
-            f.finding.rule_id,
-            f.finding.message,
-            ", ".join(f.finding.subjects[:4]) + (" ..." if len(f.finding.subjects) > 4 else ""),
-            f.state.value,
-        )
-    console.print(table)
-
-
-def format_kpi_value(kpi: KpiValue) -> str:
-    if kpi.value is None:
-        return "-"
-    if kpi.unit == "ratio":
-        return f"{kpi.value:.0%}"
-    return f"{kpi.value:g} {kpi.unit}"
-
-
-def print_kpis(kpis: list[KpiValue]) -> None:
-    table = Table("kpi", "value", "target", "status", "detail", title="KPIs")
-    for k in kpis:
-        style = _KPI_STYLE.get(k.status.value, "")
-        table.add_row(k.name, format_kpi_value(k), k.target, f"[{style}]{k.status.value}[/]", k.detail)
-    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -69,13 +42,20 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--no-scan", help="List stored findings without re-scanning.")
         ] = False,
         show_all: Annotated[
-            bool, typer.Option("--all", help="Include resolved and cleared findings.")
+            bool,
+            typer.Option(
+                "--all", help="Every finding (info, resolved and cleared too), in full, and every KPI."
+            ),
         ] = False,
         now: NowOpt = None,
+        as_of: AsOfOpt = None,
     ) -> None:
         """Scan the program, then list its findings and KPI values."""
-        when = parse_when(now)
-        with pilot_session(when) as ctx:
+        moment, day = parse_as_of(as_of)
+        with pilot_session(parse_when(now) or moment, day) as ctx:
+            from pilot.pipeline.records import program_as_of
+
+            computed_for = program_as_of(ctx, program)
             if no_scan:
                 found = anomalies(ctx, program, include_inactive=show_all)
                 kpis = current_kpis(ctx, program)
@@ -89,13 +69,18 @@ def register(app: typer.Typer) -> None:
             emit_json(
                 {
                     "program": program,
+                    "as_of": computed_for.isoformat(),
                     "findings": [f.model_dump(mode="json") for f in found],
                     "kpis": [k.model_dump(mode="json") for k in kpis],
                 }
             )
             return
-        print_findings(found)
-        print_kpis(kpis)
+        console.print(
+            f"as of {computed_for:%Y-%m-%d %H:%M} ({computed_for:%Z})", style="bold", highlight=False
+        )
+        print_summary(console, program, found, kpis)
+        print_findings(console, found, show_all=show_all)
+        print_kpis(console, kpis, show_all=show_all)
 
     def _change(
         state: FindingState, program: str, finding_id: int, reason: str, until: str | None = None

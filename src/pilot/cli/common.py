@@ -6,9 +6,9 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -54,8 +54,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
-def pilot_session(now: datetime | None = None) -> Iterator[Pilot]:
-    ctx = open_pilot(actor=_actor(), clock=fixed_clock(now) if now else None)
+def pilot_session(now: datetime | None = None, as_of: date | None = None) -> Iterator[Pilot]:
+    """`now` (--now) fixes the clock and the as-of moment; `as_of` (--as-of DATE) only the as-of day."""
+    ctx = open_pilot(actor=_actor(), clock=fixed_clock(now) if now else None, as_of=now or as_of)
     try:
         yield ctx
     finally:
@@ -92,3 +93,23 @@ def parse_when(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         raise PilotError(ErrorCode.INVALID_INPUT, f"timestamp needs a UTC offset, e.g. {value}+00:00")
     return parsed
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Compute as of this date (YYYY-MM-DD) or ISO timestamp; default: the program's "
+        "own as-of date, else now.",
+    ),
+]
+
+
+def parse_as_of(value: str | None) -> tuple[datetime | None, date | None]:
+    """--as-of takes a date (17:00 in the program's time zone) or a timestamp with an offset."""
+    if value is None:
+        return None, None
+    try:
+        return None, date.fromisoformat(value)
+    except ValueError:
+        return parse_when(value), None

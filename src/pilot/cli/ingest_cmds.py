@@ -12,7 +12,8 @@ from rich.table import Table
 
 from pilot.cli.common import EXIT_CODES, console, emit_json, handle_errors, pilot_session
 from pilot.domain.errors import Actor, ErrorCode, PilotError
-from pilot.pipeline.ingest import IngestReport, ingest_paths, sync_source
+from pilot.pipeline.ingest import IngestReport, index_program, indexing_progress, ingest_paths, sync_source
+from pilot.pipeline.programs import programs
 from pilot.pipeline.search import search_program
 
 ProgramOpt = Annotated[str, typer.Option("--program", "-p", help="Program id.")]
@@ -62,10 +63,18 @@ def register(app: typer.Typer) -> None:
             raise PilotError(
                 ErrorCode.INVALID_INPUT, f"--meeting-date {meeting_date!r} is not YYYY-MM-DD"
             ) from None
-        with pilot_session() as ctx, Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True, disable=as_json,
-        ) as bar:  # fmt: skip
+        with (
+            pilot_session() as ctx,
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=as_json,
+            ) as bar,
+        ):
             task = bar.add_task("starting", total=None)
 
             def progress(what: str, done: int, total: int) -> None:
@@ -78,6 +87,40 @@ def register(app: typer.Typer) -> None:
         emit_json(report) if as_json else print_report(report)
         if report.failures and not report.documents:
             raise typer.Exit(EXIT_CODES[Actor.USER])  # nothing could be read: a script should notice
+
+    @app.command("index")
+    @handle_errors
+    def index_cmd(
+        program: Annotated[
+            list[str] | None, typer.Option("--program", "-p", help="Program id (default: every program).")
+        ] = None,
+        status: Annotated[
+            bool, typer.Option("--status", help="Only show how many documents are in each index state.")
+        ] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Index stored documents that are not indexed yet (after an upgrade, or an interrupted run).
+        Documents are committed one by one; `--status` from another shell shows the progress."""
+        with pilot_session() as ctx:
+            targets = program or [info.id for info in programs(ctx)]
+            if status:
+                counts = {target: indexing_progress(ctx, target) for target in targets}
+                if as_json:
+                    emit_json(counts)
+                for target, states in counts.items():
+                    if not as_json:
+                        console.print(
+                            f"{target}: " + ", ".join(f"{n} {state}" for state, n in states.items()),
+                            highlight=False,
+                        )
+                return
+            reports = []
+            for target in targets:
+                reports.append(index_program(ctx, target))
+                if not as_json:
+                    print_report(reports[-1])
+        if as_json:
+            emit_json(reports)
 
     @app.command("search")
     @handle_errors
@@ -97,10 +140,16 @@ def register(app: typer.Typer) -> None:
         """Hybrid search over one program's documents."""
         with pilot_session() as ctx:
             hits = search_program(
-                ctx, program, query, k=k, sources=source, kinds=kind,
+                ctx,
+                program,
+                query,
+                k=k,
+                sources=source,
+                kinds=kind,
                 since=datetime.fromisoformat(since) if since else None,
-                until=datetime.fromisoformat(until) if until else None, retriever=retriever,
-            )  # fmt: skip
+                until=datetime.fromisoformat(until) if until else None,
+                retriever=retriever,
+            )
         if as_json:
             emit_json(hits)
             return
@@ -112,6 +161,11 @@ def register(app: typer.Typer) -> None:
                 if "turn_first" in meta
                 else str(meta.get("url") or "")
             )
-            table.add_row(str(rank), f"{hit.score:.4f}", str(meta.get("title") or hit.document_key), where,
-                          hit.text[:400])  # fmt: skip
+            table.add_row(
+                str(rank),
+                f"{hit.score:.4f}",
+                str(meta.get("title") or hit.document_key),
+                where,
+                hit.text[:400],
+            )
         console.print(table)

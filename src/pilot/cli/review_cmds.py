@@ -11,10 +11,18 @@ import typer
 
 from pilot.cli.common import console, emit_json, handle_errors, pilot_session
 from pilot.cli.extract_cmds import print_drafts
-from pilot.domain.drafts import DraftKind, DraftStatus
+from pilot.domain.drafts import Draft, DraftKind, DraftStatus
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.pipeline import review
 from pilot.pipeline.context import Pilot
+
+
+def approved_record_text(draft: Draft) -> str:
+    ref = draft.record_ref or ""
+    if ref.startswith(("question:", "artifact:", "status:")) or not ref:
+        return review.record_description(draft)
+    return f"created {ref.replace(':', ' ', 1)} ({review.record_description(draft)})"
+
 
 ProgramOpt = Annotated[str, typer.Option("--program", "-p", help="Program id.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -33,8 +41,9 @@ def resolve_draft_id(ctx: Pilot, program: str, prefix: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    review_app = typer.Typer(help="The review queue: nothing drafted becomes program data until approved.",
-                             no_args_is_help=True)  # fmt: skip
+    review_app = typer.Typer(
+        help="The review queue: nothing drafted becomes program data until approved.", no_args_is_help=True
+    )
 
     @review_app.command("list")
     @handle_errors
@@ -44,12 +53,32 @@ def register(app: typer.Typer) -> None:
             DraftStatus | None, typer.Option(help="pending (default), approved, rejected.")
         ] = None,
         kind: Annotated[DraftKind | None, typer.Option(help="Only drafts of this kind.")] = None,
+        owner: Annotated[
+            str | None, typer.Option(help="Only drafts owned by this person id ('none': no owner).")
+        ] = None,
+        finding: Annotated[
+            str | None,
+            typer.Option(help="Only drafts with this finding (rule id or prefix; 'any' or 'none')."),
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """List drafts with their findings."""
+        """List drafts by meeting (source document and date), surest first, with their findings and
+        what approving each one creates."""
+        filters = review.QueueFilter(kind=kind, owner=owner, finding=finding)
         with pilot_session() as ctx:
-            drafts = review.list_drafts(ctx, program, status=status or DraftStatus.PENDING, kind=kind)
-        emit_json(drafts) if as_json else print_drafts(drafts)
+            groups = review.queue_by_meeting(
+                ctx, program, status=status or DraftStatus.PENDING, filters=filters
+            )
+        if as_json:
+            emit_json([g.model_dump(mode="json") for g in groups])
+            return
+        if not groups:
+            console.print("No drafts match.")
+        for group in groups:
+            when = group.meeting_date.isoformat() if group.meeting_date else "no date"
+            source = f" · document {group.document_id}" if group.document_id is not None else ""
+            console.print(f"[bold]{group.title}[/] ({when}{source})", highlight=False)
+            print_drafts(group.drafts, creates=True)
 
     @review_app.command("show")
     @handle_errors
@@ -73,7 +102,12 @@ def register(app: typer.Typer) -> None:
             done = review.approve(
                 ctx, program, resolve_draft_id(ctx, program, draft), override_reason=override_reason
             )
-        emit_json(done) if as_json else console.print(f"approved {done.id} ({done.kind.value})")
+        if as_json:
+            emit_json(done)
+            return
+        console.print(
+            f"approved {done.id} ({done.kind.value}): {approved_record_text(done)}", highlight=False
+        )
 
     @review_app.command("reject")
     @handle_errors

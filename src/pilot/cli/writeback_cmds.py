@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
             emit_json(result)
         else:
             verb = "created" if result.created else "already linked"
+            if not result.confirmed:
+                verb = "UNCONFIRMED (Slack may or may not have posted it; check the channel, not re-sent)"
             console.print(f"{verb}: {result.external_id} {result.url or ''}", highlight=False)
 
     @app.command("notify")
@@ -41,4 +43,12 @@ def register(app: typer.Typer) -> None:
         """Post new findings of severity warning or above to the Slack webhook, once each."""
         with pilot_session() as ctx:
             result = notify_findings(ctx, program)
-        emit_json(result) if as_json else console.print(f"notified {result.notified} findings")
+        if as_json:
+            emit_json(result)
+            return
+        console.print(f"notified {result.notified} findings")
+        for finding_id in result.unconfirmed_ids:
+            console.print(
+                f"finding {finding_id}: Slack may or may not have posted it (timeout or server error); "
+                "check the channel - it is not re-sent"
+            )

@@ -9,31 +9,35 @@ shown. Every form posts a CSRF token derived from the session.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from pilot.api.deps import SESSION_COOKIE, RowId, check_access, get_pilot
 from pilot.domain.auth import Principal, Role
-from pilot.domain.drafts import DraftStatus
+from pilot.domain.drafts import DraftKind, DraftStatus
 from pilot.domain.errors import ErrorCode, PilotError
-from pilot.domain.findings import FindingState
+from pilot.domain.jobs import JobStatus
 from pilot.pipeline import review
-from pilot.pipeline.anomalies import anomalies, current_kpis, kpi_trends, scan_program, set_finding_state
+from pilot.pipeline.access import authenticate_token
+from pilot.pipeline.audit import audit_events, verify_audit
 from pilot.pipeline.context import Pilot
-from pilot.pipeline.programs import programs
-from pilot.store.audit import list_events, verify_chain
-from pilot.store.documents import get_document_row, list_document_rows, to_document
-from pilot.web.charts import sparkline
-from pilot.web.session import csrf_ok, csrf_token, current_principal
+from pilot.pipeline.documents import document_ids, get_document
+from pilot.pipeline.ingest import list_documents
+from pilot.pipeline.job_kinds import APPROVE_JOB
+from pilot.pipeline.jobs import JobRunner, outcome_or_raise
+from pilot.web.links import neutralize_links, web_href
+from pilot.web.session import csrf_token, current_principal
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["web_href"] = web_href
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str | None, Form(alias="csrf")]
 
 
 class _Redirect(Exception):
@@ -55,34 +59,53 @@ def _session(
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     token = request.cookies.get(SESSION_COOKIE)
     context.setdefault("csrf", csrf_token(token) if token else "")
-    context.setdefault("today", date.today())
-    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+    context.setdefault("today", get_pilot(request).now().date())
+    if context.get("program_id") and "as_of" not in context:
+        from pilot.pipeline.records import program_as_of
+
+        try:
+            context["as_of"] = program_as_of(get_pilot(request), context["program_id"])
+        except PilotError:
+            context["as_of"] = None
+    page = TEMPLATES.get_template(template).render({**context, "request": request})
+    return HTMLResponse(neutralize_links(page), status_code=status_code)
 
 
 def page(handler: Any) -> Any:
-    """Turn redirects and PilotErrors into pages (the API's JSON errors are for the API)."""
+    """Turn redirects and PilotErrors into pages (the API's JSON errors are for the API).
+
+    A plain (sync) handler runs in the thread pool, as FastAPI runs sync routes: its database and
+    CPU work never holds the event loop (the wrapper itself has to be async for the async ones).
+    """
     import functools
     import inspect
+
+    from starlette.concurrency import run_in_threadpool
+
+    from pilot.api.errors import INPUT_ERRORS, input_error, log_server_error
+
+    is_async = inspect.iscoroutinefunction(handler)
 
     @functools.wraps(handler)
     async def wrapper(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         try:
-            result = handler(*args, **kwargs)
-            if inspect.isawaitable(result):
-                result = await result
+            if is_async:
+                result = await handler(*args, **kwargs)
+            else:
+                result = await run_in_threadpool(handler, *args, **kwargs)
             return result  # type: ignore[no-any-return]
         except _Redirect as redirect:
             return RedirectResponse(redirect.url, status_code=303)
         except PilotError as exc:
+            if exc.code.http_status >= 500:
+                log_server_error(request, exc.__cause__ or exc, exc.code.http_status)
             return render(request, "error.html", status_code=exc.code.http_status, error=exc)
+        except INPUT_ERRORS as exc:
+            error = input_error(exc)
+            return render(request, "error.html", status_code=error.code.http_status, error=error)
 
     return wrapper
-
-
-def _check_csrf(request: Request, submitted: str | None) -> None:
-    if not csrf_ok(request, submitted):
-        raise PilotError(ErrorCode.FORBIDDEN, "the form expired or came from another site; reload the page")
 
 
 def _back(url: str) -> RedirectResponse:
@@ -100,10 +123,7 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
     pilot = get_pilot(request)
-    from pilot.store.auth import authenticate
-
-    with pilot.db.transaction() as session:
-        principal = authenticate(session, token.strip(), pilot.now())
+    principal = authenticate_token(pilot, token.strip())
     if principal is None:
         return render(
             request,
@@ -113,8 +133,14 @@ def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, 
             error="That token is unknown, revoked or expired.",
         )
     response = _back(next if next.startswith("/") and not next.startswith("//") else "/")
-    response.set_cookie(SESSION_COOKIE, token.strip(), httponly=True, samesite="strict", max_age=8 * 3600,
-                        secure=request.url.scheme == "https")  # fmt: skip
+    response.set_cookie(
+        SESSION_COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        max_age=8 * 3600,
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -125,55 +151,7 @@ def logout() -> Response:
     return response
 
 
-@router.get("/", response_class=HTMLResponse)
-@page
-def home(request: Request) -> HTMLResponse:
-    pilot, principal, _ = _session(request)
-    visible = [p for p in programs(pilot) if principal.role_on(p.id) is not None]
-    return render(request, "home.html", principal=principal, programs=visible,
-                  roles={p.id: principal.role_on(p.id) for p in visible})  # fmt: skip
-
-
-# --- anomalies -----------------------------------------------------------------------------------
-
-
-@router.get("/p/{program_id}/anomalies", response_class=HTMLResponse)
-@page
-def anomalies_page(request: Request, program_id: str) -> HTMLResponse:
-    pilot, principal, role = _session(request, program_id)
-    findings = anomalies(pilot, program_id)
-    kpis = current_kpis(pilot, program_id)
-    trends = {s.kpi_id: s for s in kpi_trends(pilot, program_id)}
-    charts = {k.kpi_id: sparkline([(p.taken_at, p.value) for p in trends[k.kpi_id].points], ratio=k.unit == "ratio")
-              if k.kpi_id in trends else sparkline([]) for k in kpis}  # fmt: skip
-    counts = {
-        s: sum(1 for f in findings if f.finding.severity.value == s) for s in ("error", "warning", "info")
-    }
-    return render(request, "anomalies.html", program_id=program_id, principal=principal, role=role,
-                  findings=findings, kpis=kpis, charts=charts, counts=counts,
-                  can_edit=role is not None and role.allows(Role.EDITOR))  # fmt: skip
-
-
-@router.post("/p/{program_id}/scan")
-@page
-def scan_action(request: Request, program_id: str, csrf: Csrf = None) -> Response:
-    pilot, _, _ = _session(request, program_id, Role.EDITOR)
-    _check_csrf(request, csrf)
-    scan_program(pilot, program_id)
-    return _back(f"/p/{program_id}/anomalies")
-
-
-@router.post("/p/{program_id}/findings/{finding_id}")
-@page
-def finding_action(
-    request: Request, program_id: str, finding_id: RowId, state: Annotated[FindingState, Form()],
-    reason: Annotated[str, Form(min_length=1, max_length=2000)], csrf: Csrf = None, days: Annotated[int, Form()] = 7,
-) -> Response:  # fmt: skip
-    pilot, _, _ = _session(request, program_id, Role.EDITOR)
-    _check_csrf(request, csrf)
-    until = pilot.now() + timedelta(days=days) if state == FindingState.SNOOZED else None
-    set_finding_state(pilot, program_id, finding_id, state, reason=reason, until=until)
-    return _back(f"/p/{program_id}/anomalies#finding-{finding_id}")
+# The home dashboard is in web/home_pages.py, the anomalies page in web/anomaly_pages.py.
 
 
 # --- review queue --------------------------------------------------------------------------------
@@ -182,14 +160,85 @@ def finding_action(
 @router.get("/p/{program_id}/review", response_class=HTMLResponse)
 @page
 def review_page(
-    request: Request, program_id: str, status: DraftStatus = DraftStatus.PENDING, job: str | None = None
+    request: Request,
+    program_id: str,
+    status: DraftStatus = DraftStatus.PENDING,
+    job: str | None = None,
+    kind: str | None = None,
+    owner: str | None = None,
+    finding: str | None = None,
+    done: str | None = None,
+    draft: str | None = None,
+    approved: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+    skipped: Annotated[int | None, Query(ge=0, le=100_000)] = None,
 ) -> HTMLResponse:
     pilot, principal, role = _session(request, program_id)
-    drafts = review.list_drafts(pilot, program_id, status=status, job_id=job)
+    filters = review.QueueFilter.of({"kind": kind or "", "owner": owner or "", "finding": finding or ""})
+    groups = review.queue_by_meeting(pilot, program_id, status=status, filters=filters, job_id=job)
     people = review_people(pilot, program_id)
-    return render(request, "review.html", program_id=program_id, principal=principal, role=role, drafts=drafts,
-                  status=status.value, people=people, can_edit=role is not None and role.allows(Role.EDITOR),
-                  can_approve=role is not None and role.allows(Role.APPROVER), job=job)  # fmt: skip
+    drafts = [d for g in groups for d in g.drafts]
+    return render(
+        request,
+        "review.html",
+        program_id=program_id,
+        principal=principal,
+        role=role,
+        drafts=drafts,
+        groups=groups,
+        filters=filters,
+        kinds=[k.value for k in DraftKind],
+        creates=review.record_description,
+        status=status.value,
+        people=people,
+        can_edit=role is not None and role.allows(Role.EDITOR),
+        can_approve=role is not None and role.allows(Role.APPROVER),
+        job=job,
+        context=_queue_context(dict(request.query_params)),
+        notice=_review_notice(pilot, program_id, done, draft, approved, skipped),
+    )
+
+
+# The query keys that make up what the queue shows; kept across review actions.
+QUEUE_CONTEXT_KEYS = ("status", "job", "kind", "owner", "finding")
+
+
+def _queue_context(values: dict[str, Any]) -> str:
+    """The queue view as a query string (only the known keys, re-encoded): actions post it back so
+    the page returns to the same filtered view."""
+    kept = {k: str(values[k])[:200] for k in QUEUE_CONTEXT_KEYS if values.get(k)}
+    return urlencode(kept)
+
+
+def _review_notice(
+    pilot: Pilot,
+    program_id: str,
+    done: str | None,
+    draft_id: str | None,
+    approved: int | None,
+    skipped: int | None,
+) -> dict[str, Any] | None:
+    """The confirmation shown after a review action: what was done, to which draft, and what it created."""
+    if done == "bulk":
+        return {
+            "text": f"Approved {approved or 0} draft(s) without findings; {skipped or 0} left for review."
+        }
+    if done not in ("approve", "reject", "edit", "owner") or not draft_id:
+        return None
+    try:
+        acted = review.get_draft(pilot, program_id, draft_id)
+    except PilotError:
+        return None
+    title = str(
+        acted.payload.get("task") or acted.payload.get("what") or acted.payload.get("title") or acted.id
+    )
+    verb = {"approve": "Approved", "reject": "Rejected", "edit": "Saved", "owner": "Owner set on"}[done]
+    return {"text": f"{verb} “{title}”.", "record_ref": acted.record_ref if done == "approve" else None}
+
+
+def _back_to_queue(program_id: str, context: str | None, **notice: str | int) -> RedirectResponse:
+    query = _queue_context(dict(parse_qsl(context or "")))
+    extra = urlencode({k: v for k, v in notice.items() if v is not None})
+    return _back(f"/p/{program_id}/review?{'&'.join(q for q in (query, extra) if q)}")
 
 
 def review_people(pilot: Pilot, program_id: str) -> dict[str, str]:
@@ -201,13 +250,18 @@ def review_people(pilot: Pilot, program_id: str) -> dict[str, str]:
 @router.post("/p/{program_id}/drafts/{draft_id}/{action}")
 @page
 def draft_action(
-    request: Request, program_id: str, draft_id: str, action: str, csrf: Csrf = None,
-    reason: Annotated[str | None, Form()] = None, owner_id: Annotated[str | None, Form()] = None,
-    task: Annotated[str | None, Form()] = None, due: Annotated[str | None, Form()] = None,
-) -> Response:  # fmt: skip
+    request: Request,
+    program_id: str,
+    draft_id: str,
+    action: str,
+    reason: Annotated[str | None, Form()] = None,
+    owner_id: Annotated[str | None, Form()] = None,
+    task: Annotated[str | None, Form()] = None,
+    due: Annotated[str | None, Form()] = None,
+    context: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
     needed = Role.APPROVER if action in ("approve", "reject") else Role.EDITOR
     pilot, _, _ = _session(request, program_id, needed)
-    _check_csrf(request, csrf)
     if action == "approve":
         review.approve(pilot, program_id, draft_id, override_reason=reason or None)
     elif action == "reject":
@@ -215,25 +269,39 @@ def draft_action(
     elif action == "owner" and owner_id:
         review.choose_owner(pilot, program_id, draft_id, owner_id)
     elif action == "edit":
-        current = review.get_draft(pilot, program_id, draft_id)
-        payload = dict(current.payload)
-        if task is not None and "task" in payload:
-            payload["task"] = task
-        if due is not None and "due" in payload:
-            payload["due"] = due or None
-        review.edit(pilot, program_id, draft_id, payload)
+        review.edit_fields(pilot, program_id, draft_id, task=task, due=due, owner_id=owner_id)
     else:
         raise PilotError(ErrorCode.INVALID_INPUT, f"unknown action {action!r}")
-    return _back(f"/p/{program_id}/review#draft-{draft_id}")
+    return _back_to_queue(program_id, context, done=action, draft=draft_id)
 
 
 @router.post("/p/{program_id}/bulk-approve")
 @page
-def bulk_action(request: Request, program_id: str, csrf: Csrf = None) -> Response:
+def bulk_action(
+    request: Request,
+    program_id: str,
+    context: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    """Approve the drafts without findings among those the page shows (its filters), no others."""
     pilot, _, _ = _session(request, program_id, Role.APPROVER)
-    _check_csrf(request, csrf)
-    review.bulk_approve(pilot, program_id)
-    return _back(f"/p/{program_id}/review")
+    shown = dict(parse_qsl(context or ""))
+    targets = review.queue_draft_ids(pilot, program_id, review.QueueFilter.of(shown), job_id=shown.get("job"))
+    runner: JobRunner = request.app.state.runner
+    job = runner.wait(
+        runner.submit(APPROVE_JOB, program_id, {"draft_ids": targets}, actor=pilot.actor).id,
+        timeout=runner.pilot.settings.job_wait_s,
+    )
+    outcome_or_raise(job)
+    if job.status != JobStatus.SUCCEEDED:
+        return _back(f"/p/{program_id}/jobs/{job.id}")
+    result = job.result or {}
+    return _back_to_queue(
+        program_id,
+        context,
+        done="bulk",
+        approved=len(result.get("approved", [])),
+        skipped=len(result.get("skipped", {})),
+    )
 
 
 # --- transcripts and jobs ------------------------------------------------------------------------
@@ -243,9 +311,7 @@ def bulk_action(request: Request, program_id: str, csrf: Csrf = None) -> Respons
 @page
 def transcripts_page(request: Request, program_id: str) -> HTMLResponse:
     pilot, principal, role = _session(request, program_id, Role.EDITOR)
-    with pilot.db.transaction() as session:
-        rows = list_document_rows(session, program_id)
-        recent = [(r.id, r.title, r.kind, r.stored_at) for r in rows[-20:]][::-1]
+    recent = [(d.id, d.title, d.kind, d.stored_at) for d in list_documents(pilot, program_id, limit=20)]
     return render(
         request, "transcripts.html", program_id=program_id, principal=principal, role=role, recent=recent
     )
@@ -254,11 +320,13 @@ def transcripts_page(request: Request, program_id: str) -> HTMLResponse:
 @router.post("/p/{program_id}/transcripts")
 @page
 async def transcript_submit(
-    request: Request, program_id: str, csrf: Csrf = None, text: Annotated[str | None, Form()] = None,
-    file: Annotated[UploadFile | None, File()] = None, meeting_date: Annotated[str | None, Form()] = None,
-) -> Response:  # fmt: skip
-    pilot, _, _ = _session(request, program_id, Role.EDITOR)
-    _check_csrf(request, csrf)
+    request: Request,
+    program_id: str,
+    text: Annotated[str | None, Form()] = None,
+    file: Annotated[UploadFile | None, File()] = None,
+    meeting_date: Annotated[str | None, Form()] = None,
+) -> Response:
+    pilot, _, _ = await run_in_threadpool(_session, request, program_id, Role.EDITOR)
     from pilot.pipeline.extract import submit_extraction
 
     limit = pilot.settings.max_transcript_bytes
@@ -272,9 +340,23 @@ async def transcript_submit(
         raise PilotError(
             ErrorCode.INVALID_INPUT, f"the transcript is larger than {limit // (1024 * 1024)} MB"
         )
-    when = date.fromisoformat(meeting_date) if meeting_date else None
-    submission = submit_extraction(pilot, request.app.state.runner, program_id, data, name, meeting_date=when)
+    when = _form_date(meeting_date, "meeting date")
+    # Storing and parsing a transcript of up to the size limit is blocking work: in a worker thread.
+    submission = await run_in_threadpool(
+        submit_extraction, pilot, request.app.state.runner, program_id, data, name, meeting_date=when
+    )
     return _back(f"/p/{program_id}/jobs/{submission.job.id}")
+
+
+def _form_date(text: str | None, what: str) -> date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise PilotError(
+            ErrorCode.INVALID_INPUT, f"{what} {text.strip()[:40]!r} is not a date (YYYY-MM-DD)"
+        ) from exc
 
 
 @router.get("/p/{program_id}/jobs/{job_id}", response_class=HTMLResponse)
@@ -305,8 +387,9 @@ def ask_page(request: Request, program_id: str, q: str = "") -> HTMLResponse:
         from pilot.pipeline.ask import ask
 
         answer = ask(pilot, program_id, q[:1000])
-    with pilot.db.transaction() as session:
-        ids = {f"{r.source}:{r.external_id}": r.id for r in list_document_rows(session, program_id)}
+    ids = document_ids(pilot, program_id)
+    from pilot.web.record_pages import record_url
+
     return render(
         request,
         "ask.html",
@@ -316,19 +399,31 @@ def ask_page(request: Request, program_id: str, q: str = "") -> HTMLResponse:
         q=q,
         answer=answer,
         doc_ids=ids,
+        record_url=record_url,
     )
 
 
 @router.get("/p/{program_id}/documents/{document_id}", response_class=HTMLResponse)
 @page
 def document_page(
-    request: Request, program_id: str, document_id: RowId, turn: int | None = None, quote: str = ""
+    request: Request,
+    program_id: str,
+    document_id: RowId,
+    turn: Annotated[int | None, Query(ge=0, le=2**31)] = None,
+    quote: str = "",
 ) -> HTMLResponse:
     pilot, principal, role = _session(request, program_id)
-    with pilot.db.transaction() as session:
-        doc = to_document(get_document_row(session, program_id, document_id))
-    return render(request, "document.html", program_id=program_id, principal=principal, role=role, doc=doc,
-                  turn=turn, quote=quote.strip()[:500])  # fmt: skip
+    doc = get_document(pilot, program_id, document_id)
+    return render(
+        request,
+        "document.html",
+        program_id=program_id,
+        principal=principal,
+        role=role,
+        doc=doc,
+        turn=turn,
+        quote=quote.strip()[:500],
+    )
 
 
 @router.get("/p/{program_id}/audit", response_class=HTMLResponse)
@@ -336,80 +431,21 @@ def document_page(
 def audit_page(request: Request, program_id: str, verify: bool = False) -> HTMLResponse:
     pilot, principal, role = _session(request, program_id)
     report = None
-    with pilot.db.transaction() as session:
-        events = list_events(session, program_id=program_id, limit=200)
-        if verify:
-            check_access(principal, program_id, Role.ADMIN)
-            report = verify_chain(session)
-    return render(request, "audit.html", program_id=program_id, principal=principal, role=role, events=events,
-                  report=report, is_admin=role is not None and role.allows(Role.ADMIN), now=datetime.now())  # fmt: skip
+    events = audit_events(pilot, program_id, limit=200)
+    if verify:
+        check_access(principal, program_id, Role.ADMIN)
+        report = verify_audit(pilot)
+    return render(
+        request,
+        "audit.html",
+        program_id=program_id,
+        principal=principal,
+        role=role,
+        events=events,
+        report=report,
+        is_admin=role is not None and role.allows(Role.ADMIN),
+        now=pilot.now(),
+    )
 
 
-# --- status drafts -------------------------------------------------------------------------------
-
-
-@router.get("/p/{program_id}/status", response_class=HTMLResponse)
-@page
-def status_list_page(request: Request, program_id: str) -> HTMLResponse:
-    from pilot.domain.drafts import DraftKind
-
-    pilot, principal, role = _session(request, program_id)
-    drafts = review.list_drafts(pilot, program_id, status=None, kind=DraftKind.STATUS_UPDATE)
-    return render(request, "status_list.html", program_id=program_id, principal=principal, role=role,
-                  drafts=sorted(drafts, key=lambda d: d.created_at, reverse=True),
-                  can_edit=role is not None and role.allows(Role.EDITOR))  # fmt: skip
-
-
-@router.post("/p/{program_id}/status")
-@page
-def status_create(
-    request: Request, program_id: str, audience: Annotated[str, Form()] = "exec", csrf: Csrf = None
-) -> Response:
-    from pilot.pipeline.status import create_status_draft
-
-    pilot, _, _ = _session(request, program_id, Role.EDITOR)
-    _check_csrf(request, csrf)
-    if audience not in ("exec", "engineering", "product"):
-        raise PilotError(ErrorCode.INVALID_INPUT, f"unknown audience {audience!r}")
-    result = create_status_draft(pilot, program_id, audience)  # type: ignore[arg-type]
-    return _back(f"/p/{program_id}/status/{result.draft.id}")
-
-
-@router.get("/p/{program_id}/status/{draft_id}", response_class=HTMLResponse)
-@page
-def status_editor_page(request: Request, program_id: str, draft_id: str) -> HTMLResponse:
-    pilot, principal, role = _session(request, program_id)
-    draft = review.get_draft(pilot, program_id, draft_id)
-    return render(request, "status_editor.html", program_id=program_id, principal=principal, role=role, draft=draft,
-                  findings=draft.findings, can_edit=role is not None and role.allows(Role.EDITOR),
-                  can_approve=role is not None and role.allows(Role.APPROVER))  # fmt: skip
-
-
-@router.post("/p/{program_id}/status/{draft_id}/check", response_class=HTMLResponse)
-@page
-def status_live_check(
-    request: Request, program_id: str, draft_id: str, body: Annotated[str, Form()] = ""
-) -> HTMLResponse:
-    """Live grounding: check the text being edited without saving it."""
-    from pilot.domain.status import StatusDraft
-    from pilot.rules.grounding import check_status_draft
-
-    pilot, _, _ = _session(request, program_id)
-    draft = review.get_draft(pilot, program_id, draft_id)
-    status = StatusDraft.model_validate(draft.payload).model_copy(update={"body": body[:50_000]})
-    from pilot.pipeline.programs import get_program
-
-    directory = [p.name for p in get_program(pilot, program_id).people]
-    return render(request, "status_findings.html", findings=check_status_draft(status, directory))
-
-
-@router.post("/p/{program_id}/status/{draft_id}/save")
-@page
-def status_save(
-    request: Request, program_id: str, draft_id: str, body: Annotated[str, Form()], csrf: Csrf = None
-) -> Response:
-    pilot, _, _ = _session(request, program_id, Role.EDITOR)
-    _check_csrf(request, csrf)
-    current = review.get_draft(pilot, program_id, draft_id)
-    review.edit(pilot, program_id, draft_id, {**current.payload, "body": body[:50_000]})
-    return _back(f"/p/{program_id}/status/{draft_id}")
+# --- status drafts: web/status_pages.py (list, draft, editor with preview, approve, downloads) ---

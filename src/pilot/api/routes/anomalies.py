@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from pilot.api.deps import CanEdit, CanView, PilotDep, RowId
+from pilot.api.deps import CanEdit, CanView, PilotDep, RowId, RunnerDep, WaitParam, job_answer
 from pilot.domain.findings import FindingState, KpiValue, StoredFinding
+from pilot.domain.jobs import Job
 from pilot.pipeline.anomalies import (
     KpiSeries,
     ScanReport,
     anomalies,
     current_kpis,
     kpi_trends,
-    scan_program,
     set_finding_state,
 )
+from pilot.pipeline.job_kinds import SCAN_JOB
 
 router = APIRouter(tags=["anomalies"])
 
@@ -28,7 +29,7 @@ class FindingStateChange(BaseModel):
 
     state: Literal["acknowledged", "resolved", "snoozed"]
     reason: str = Field(min_length=1, max_length=2000)
-    until: datetime | None = None
+    until: AwareDatetime | None = None
 
 
 class KpiReport(BaseModel):
@@ -48,9 +49,17 @@ def list_anomalies_route(
     return anomalies(pilot, program_id, include_inactive=include_inactive, states=state)
 
 
-@router.post("/programs/{program_id}/anomalies/scan")
-def scan_route(program_id: str, _scope: CanEdit, pilot: PilotDep) -> ScanReport:
-    return scan_program(pilot, program_id)
+@router.post(
+    "/programs/{program_id}/anomalies/scan",
+    response_model=ScanReport,
+    responses={202: {"model": Job, "description": "Still running after `wait` seconds: poll the job."}},
+)
+def scan_route(
+    program_id: str, _scope: CanEdit, pilot: PilotDep, runner: RunnerDep, wait: WaitParam = None
+) -> ScanReport | JSONResponse:
+    """Run every detector and KPI (as a job) and answer with the findings."""
+    job = runner.submit(SCAN_JOB, program_id, {}, actor=pilot.actor)
+    return job_answer(runner, job, wait, ScanReport)
 
 
 @router.post("/programs/{program_id}/anomalies/{finding_id}/state")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,8 +17,12 @@ router = APIRouter(tags=["ask"])
 class Question(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, max_length=1000)
+    as_of: date | None = Field(
+        default=None, description="Answer as of this date; default: the program's as-of date, else today."
+    )
 
 
 @router.post("/programs/{program_id}/ask")
 def ask_route(program_id: str, body: Question, _scope: CanView, pilot: PilotDep) -> Answer:
-    return ask(pilot, program_id, body.question)
+    """Records answer exactly (rows, with the date they are computed for); documents with checked citations."""
+    return ask(pilot, program_id, body.question, as_of=body.as_of)

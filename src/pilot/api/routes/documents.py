@@ -3,17 +3,16 @@ background job), and search a program's index."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
-from pilot.api.deps import CanEdit, CanView, PilotDep
-from pilot.api.routes.extract import RunnerDep
+from pilot.api.deps import CanEdit, CanView, PilotDep, RunnerDep
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.jobs import Job
-from pilot.index import Hit
 from pilot.pipeline.ingest import (
     SYNC_JOB,
     DocumentInfo,
@@ -22,10 +21,12 @@ from pilot.pipeline.ingest import (
     ingest_upload,
     list_documents,
 )
-from pilot.pipeline.search import search_program
-from pilot.store.programs import load_program
+from pilot.pipeline.programs import get_program
+from pilot.pipeline.search import Hit, search_program
 
 router = APIRouter(tags=["documents"])
+
+MAX_OFFSET = 2**31  # far past any program's documents; bigger would overflow the database's integers
 
 
 @router.post(
@@ -41,10 +42,12 @@ async def upload_document_route(
     program_id: str,
     _scope: CanEdit,
     pilot: PilotDep,
+    runner: RunnerDep,
     file: Annotated[UploadFile, File(description="Transcript, notes, Jira CSV or a saved API response.")],
     meeting_date: Annotated[date | None, Form()] = None,
 ) -> IngestReport:
-    """Store the file verbatim, then index it. The same file uploaded twice is one document."""
+    """Store the file verbatim; a background job (`index_job`) indexes it. The same file uploaded
+    twice is one document."""
     limit = pilot.settings.max_transcript_bytes
     data = await file.read(limit + 1)  # never more than the limit (+1 to tell "too large") in memory
     if len(data) > limit:
@@ -53,8 +56,9 @@ async def upload_document_route(
             f"{file.filename or 'the file'}: larger than the {limit / 1048576:.0f} MB limit",
             details={"limit": limit},
         )
+    name = file.filename or "upload.txt"
     return await run_in_threadpool(
-        ingest_upload, pilot, program_id, data, file.filename or "upload.txt", meeting_date=meeting_date
+        ingest_upload, pilot, program_id, data, name, meeting_date=meeting_date, runner=runner
     )
 
 
@@ -66,7 +70,7 @@ def list_documents_route(
     source: str | None = None,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[DocumentInfo]:
     """Stored documents, newest first, with their index state and parse warnings (no text)."""
     return list_documents(pilot, program_id, source=source, kind=kind, limit=limit, offset=offset)
@@ -89,10 +93,9 @@ def sync_route(
     census: bool = True,
 ) -> Job:
     """Pull what changed at the source since the last sync, then check for deletions."""
-    with pilot.db.transaction() as session:
-        load_program(session, program_id)
+    get_program(pilot, program_id)  # 404 before the source is checked
     check_source(pilot.settings, source)
-    return runner.submit(SYNC_JOB, program_id, {"source": source, "census": census})
+    return runner.submit(SYNC_JOB, program_id, {"source": source, "census": census}, actor=pilot.actor)
 
 
 @router.get("/programs/{program_id}/search")
@@ -104,7 +107,7 @@ def search_route(
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     source: Annotated[list[str] | None, Query()] = None,
     kind: Annotated[list[str] | None, Query()] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
 ) -> list[Hit]:
     return search_program(pilot, program_id, q, k=k, sources=source, kinds=kind, since=since, until=until)

@@ -5,27 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from pilot.api.deps import CanEdit, CanView, PilotDep
+from pilot.api.deps import RunnerDep as RunnerDep  # re-exported: routes written before it moved
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.jobs import Job
 from pilot.pipeline.extract import ExtractionSubmission, submit_extraction
-from pilot.pipeline.jobs import JobRunner
 
 router = APIRouter(tags=["extract"])
 
 # Twice the parser's own limit would waste memory; read one byte past the limit to detect "too big".
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-def get_runner(request: Request) -> JobRunner:
-    runner: JobRunner = request.app.state.runner
-    return runner
-
-
-RunnerDep = Annotated[JobRunner, Depends(get_runner)]
 
 
 @router.post(
@@ -41,7 +34,10 @@ async def extract_route(
     runner: RunnerDep,
     text: Annotated[str | None, Form(description="Transcript text (or upload `file`).")] = None,
     file: Annotated[
-        UploadFile | None, File(description="Transcript file: .vtt, .srt, .txt, .md, .json.")
+        UploadFile | None,
+        File(
+            description="Transcript file: .vtt, .srt, .sbv, .txt (Zoom captions and chat, Otter, notes), .md, .json, .jsonl."
+        ),
     ] = None,
     filename: Annotated[str | None, Form(max_length=255)] = None,
     meeting_date: Annotated[date | None, Form()] = None,
@@ -59,7 +55,9 @@ async def extract_route(
         raise PilotError(
             ErrorCode.INVALID_INPUT, f"the transcript is larger than {limit // (1024 * 1024)} MB"
         )
-    submission = submit_extraction(pilot, runner, program_id, data, name, meeting_date=meeting_date)
+    submission = await run_in_threadpool(
+        submit_extraction, pilot, runner, program_id, data, name, meeting_date=meeting_date
+    )
     return JSONResponse(status_code=202, content=submission.model_dump(mode="json"))
 
 
@@ -68,6 +66,9 @@ def get_job_route(program_id: str, job_id: str, _scope: CanView, runner: RunnerD
     return runner.get(job_id, program_id)
 
 
-@router.post("/programs/{program_id}/jobs/{job_id}/retry")
+@router.post(
+    "/programs/{program_id}/jobs/{job_id}/retry",
+    responses={409: {"description": "The job is queued, running on a live worker, or succeeded."}},
+)
 def retry_job_route(program_id: str, job_id: str, _scope: CanEdit, runner: RunnerDep) -> Job:
     return runner.retry(job_id, program_id)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from pilot.api.deps import CanApprove, CanEdit, CanView, PilotDep
+from pilot.api.deps import CanApprove, CanEdit, CanView, PilotDep, RunnerDep, WaitParam, job_answer
 from pilot.domain.drafts import Draft, DraftKind, DraftStatus
+from pilot.domain.jobs import Job
 from pilot.pipeline import review
-from pilot.store.audit import AuditEvent, list_events
+from pilot.pipeline.audit import AuditEvent, audit_events
+from pilot.pipeline.job_kinds import APPROVE_JOB
 
 router = APIRouter(tags=["review"])
 
@@ -87,15 +90,28 @@ def reject_draft_route(
     return review.reject(pilot, program_id, draft_id, reason=body.reason)
 
 
-@router.post("/programs/{program_id}/drafts/bulk-approve")
+@router.post(
+    "/programs/{program_id}/drafts/bulk-approve",
+    response_model=review.BulkResult,
+    responses={202: {"model": Job, "description": "Still running after `wait` seconds: poll the job."}},
+)
 def bulk_approve_route(
-    program_id: str, body: BulkApproval, _scope: CanApprove, pilot: PilotDep
-) -> review.BulkResult:
-    """Approve pending drafts that have no findings; the others are listed with the reason."""
-    return review.bulk_approve(pilot, program_id, body.draft_ids)
+    program_id: str,
+    body: BulkApproval,
+    _scope: CanApprove,
+    pilot: PilotDep,
+    runner: RunnerDep,
+    wait: WaitParam = None,
+) -> review.BulkResult | JSONResponse:
+    """Approve pending drafts that have no findings (as a job: an interrupted one is resumed and
+    approves each draft once); the others are listed with the reason."""
+    targets = body.draft_ids or [d.id for d in review.list_drafts(pilot, program_id)]
+    job = runner.submit(APPROVE_JOB, program_id, {"draft_ids": targets}, actor=pilot.actor)
+    return job_answer(runner, job, wait, review.BulkResult)
 
 
 @router.get("/programs/{program_id}/audit", tags=["audit"])
-def audit_route(program_id: str, _scope: CanView, pilot: PilotDep, limit: int = 200) -> list[AuditEvent]:
-    with pilot.db.transaction() as session:
-        return list_events(session, program_id=program_id, limit=max(1, min(limit, 1000)))
+def audit_route(
+    program_id: str, _scope: CanView, pilot: PilotDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[AuditEvent]:
+    return audit_events(pilot, program_id, limit=limit)
