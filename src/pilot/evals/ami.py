@@ -8,7 +8,6 @@ code runs on a data directory that also holds the kept-aside test split.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from pilot.domain.documents import Document, DocumentKind, Turn
 from pilot.domain.errors import ErrorCode, PilotError
+from pilot.evals.qmsum import read_meeting, split_dir
 
 GOLD_TYPES = ("actions", "decisions", "problems")
 AMI_MEETING_ID = re.compile(r"^(?P<group>(?:ES|IS|TS)\d{4})(?P<phase>[a-d])$")
@@ -57,10 +57,6 @@ def ami_root(data_dir: Path) -> Path:
     return data_dir / "ami" / "ami_public_manual_1.6.2"
 
 
-def qmsum_split_dir(data_dir: Path, split: str) -> Path:
-    return data_dir / "qmsum" / "data" / "ALL" / split
-
-
 def _sentences(element: ET.Element | None, tag: str) -> list[str]:
     if element is None:
         return []
@@ -99,31 +95,13 @@ def read_all_gold(data_dir: Path) -> dict[str, dict[str, list[str]]]:
     }
 
 
-def read_roles(data_dir: Path) -> dict[str, dict[str, str]]:
-    """meeting id -> {agent letter: role code} from corpusResources/meetings.xml."""
-    path = ami_root(data_dir) / "corpusResources" / "meetings.xml"
-    if not path.exists():
-        return {}
-    roles: dict[str, dict[str, str]] = {}
-    for meeting in ET.parse(path).getroot().iter("meeting"):
-        observation = meeting.get("observation", "")
-        roles[observation] = {
-            speaker.get("nxt_agent", ""): speaker.get("role", "") for speaker in meeting.iter("speaker")
-        }
-    return roles
-
-
 def read_qmsum_turns(path: Path) -> list[AmiTurn]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        AmiTurn(speaker=str(turn.get("speaker") or ""), text=str(turn.get("content") or ""))
-        for turn in data.get("meeting_transcripts", [])
-    ]
+    return [AmiTurn(speaker=turn.speaker, text=turn.text) for turn in read_meeting(path).turns]
 
 
 def split_meeting_ids(data_dir: Path, split: str) -> list[str]:
     """AMI meetings of a QMSum split that also have abstractive gold."""
-    folder = qmsum_split_dir(data_dir, split)
+    folder = split_dir(data_dir, split)
     if not folder.is_dir():
         raise PilotError(ErrorCode.INVALID_INPUT, f"no QMSum split folder at {folder}")
     gold_dir = ami_root(data_dir) / "abstractive"
@@ -145,7 +123,7 @@ def load_split(data_dir: Path, split: str, *, with_notes: bool = True) -> list[A
         meetings.append(
             AmiMeeting(
                 meeting_id=meeting_id,
-                turns=read_qmsum_turns(qmsum_split_dir(data_dir, split) / f"{meeting_id}.json"),
+                turns=read_qmsum_turns(split_dir(data_dir, split) / f"{meeting_id}.json"),
                 gold=read_abstractive_gold(root / "abstractive" / f"{meeting_id}.abssumm.xml"),
                 participant_notes=read_participant_notes(root, meeting_id) if with_notes else {},
             )

@@ -11,20 +11,17 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from pilot.chains.cache import SqliteExtractionCache
-from pilot.chains.embedding import Embedder, MiniLMEmbedder
-from pilot.chains.engine import Extractor
-from pilot.chains.extraction import LLMExtractor
-from pilot.chains.llm import TokenUsage
-from pilot.chains.offline import OfflineExtractor
 from pilot.domain.drafts import DraftKind
 from pilot.domain.errors import ErrorCode, PilotError
+from pilot.domain.usage import TokenUsage
 from pilot.evals.ami import GOLD_TYPES, load_split, meeting_document, read_all_gold, template_predictions
 from pilot.pipeline.extract_grounding import ExtractionResult, extract
+from pilot.pipeline.llm import Extractor
+from pilot.pipeline.search import Embedder, reference_embedder
 from pilot.settings import get_settings
 
 MATCH_THRESHOLD = 0.6
@@ -89,7 +86,7 @@ def match_counts(gold: Sequence[str], predicted: Sequence[str], vectors: Sentenc
     if not gold or not predicted:
         return counts
     similarity = vectors.matrix(list(gold)) @ vectors.matrix(list(predicted)).T
-    rows, cols = linear_sum_assignment(similarity, maximize=True)
+    rows, cols = _hungarian()(similarity, maximize=True)
     counts.matched = int((similarity[rows, cols] >= MATCH_THRESHOLD).sum())
     return counts
 
@@ -115,6 +112,17 @@ def macro_f1(totals: dict[str, TypeCounts]) -> float:
     return sum(c.f1 for c in totals.values()) / len(totals) if totals else 0.0
 
 
+def _hungarian() -> Any:
+    """scipy's assignment solver: an `evals` extra, not a runtime dependency of pilot."""
+    try:
+        from scipy.optimize import linear_sum_assignment
+    except ImportError as exc:  # pragma: no cover - the dev and eval installs have it
+        raise PilotError(
+            ErrorCode.CONFIGURATION, "the extraction eval needs scipy: pip install 'pilot[evals]'"
+        ) from exc
+    return linear_sum_assignment
+
+
 # --- the eval run -----------------------------------------------------------------------------------
 
 
@@ -129,14 +137,11 @@ def predictions_of(result: ExtractionResult) -> dict[str, list[str]]:
 
 
 def default_engine() -> Extractor:
-    """The LLM chain when `PILOT_LLM_*` is configured, otherwise the offline engine."""
-    settings = get_settings()
-    if settings.llm_configured:
-        from pilot.chains.llm_openai import build_llm
+    """The engine `pilot extract` runs (LLM when `PILOT_LLM_*` is configured, else offline), built
+    by the same pipeline function from this process's settings."""
+    from pilot.pipeline.extract import default_engine as pipeline_engine
 
-        cache = SqliteExtractionCache.in_data_dir(settings.data_dir)
-        return LLMExtractor(llm=build_llm(settings), cache=cache)
-    return OfflineExtractor.default()
+    return pipeline_engine(get_settings())
 
 
 def _report(totals: dict[str, TypeCounts]) -> dict[str, object]:
@@ -161,7 +166,7 @@ def run_extraction_eval(
             ErrorCode.INVALID_INPUT, f"no AMI meetings with gold in split {split!r} under {data_dir}"
         )
     engine = engine or default_engine()
-    vectors = SentenceVectors(embedder or MiniLMEmbedder())
+    vectors = SentenceVectors(embedder or reference_embedder())
     gold = {m.meeting_id: m.gold for m in meetings}
     predictions: dict[str, dict[str, list[str]]] = {}
     usage = TokenUsage()

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pilot.chains.status import offline_status
-from pilot.connectors.program_file import parse_program_yaml
 from pilot.domain.program import ProgramData
 from pilot.domain.status import Audience, Colour, StatusDraft
-from pilot.rules.factsheet import build_fact_sheet
-from pilot.rules.grounding import check_status_draft
-from pilot.sample import SAMPLE_NOW, sample_program_path
+from pilot.evals.corpus import eval_pilot
+from pilot.pipeline.context import Pilot
+from pilot.pipeline.demo import DEMO_NOW, sample_program_path
+from pilot.pipeline.programs import get_program, import_program_file
+from pilot.pipeline.status import check_status_text, create_status_draft
 
 AUDIENCES: tuple[Audience, ...] = ("exec", "engineering", "product")
 FAKE_PEOPLE = ["Jordan Blake", "Maria Lopez", "Kevin Osei", "Hannah Weiss", "Ravi Menon", "Chloe Martin"]
@@ -40,8 +40,12 @@ def _with_body(draft: StatusDraft, body: str, **changes: Any) -> StatusDraft:
 
 def wrong_number(draft: StatusDraft, rng: random.Random, _d: ProgramData) -> StatusDraft | None:
     lines = draft.body.splitlines()
-    spots = [(i, m) for i, line in enumerate(lines) if not line.lstrip().startswith("#")
-             for m in _NUM_IN_LINE.finditer(line)]  # fmt: skip
+    spots = [
+        (i, m)
+        for i, line in enumerate(lines)
+        if not line.lstrip().startswith("#")
+        for m in _NUM_IN_LINE.finditer(line)
+    ]
     if not spots:
         return None
     i, match = rng.choice(spots)
@@ -131,30 +135,44 @@ PERTURBATIONS: dict[str, Perturbation] = {
 def run_grounding_eval(
     *, seed: int = 20261124, days_before: int = 60, days_after: int = 30, step: int = 3
 ) -> dict[str, Any]:
-    data = parse_program_yaml(sample_program_path().read_bytes())
-    directory = [p.name for p in data.people]
+    with eval_pilot() as ev:
+        program_id = import_program_file(ev.pilot, sample_program_path()).program_id
+        return _run(
+            ev.pilot, get_program(ev.pilot, program_id), seed, range(-days_before, days_after + 1, step)
+        )
+
+
+def _run(pilot: Pilot, data: ProgramData, seed: int, offsets: range) -> dict[str, Any]:
+    """Per day and audience: the draft `pilot status` makes (offline engine), checked as the
+    status editor checks edited text; then each perturbation of it, checked the same way."""
+    program_id = data.program.id
     rng = random.Random(seed)
     clean_total = clean_flagged = 0
     per: dict[str, dict[str, int]] = {name: {"cases": 0, "caught": 0} for name in PERTURBATIONS}
     missed: list[dict[str, str]] = []
     false_alarms: list[dict[str, Any]] = []
-    for offset in range(-days_before, days_after + 1, step):
-        now: datetime = SAMPLE_NOW + timedelta(days=offset)
-        sheet = build_fact_sheet(data, now)
+    for offset in offsets:
+        now: datetime = DEMO_NOW + timedelta(days=offset)
         for audience in AUDIENCES:
-            draft = offline_status(sheet, audience)
+            draft = create_status_draft(pilot, program_id, audience, now=now, use_llm=False).status
+            sheet = draft.fact_sheet
             clean_total += 1
-            found = check_status_draft(draft, directory)
+            found = check_status_text(pilot, program_id, draft)
             if found:
                 clean_flagged += 1
-                false_alarms.append({"as_of": sheet.as_of.isoformat(), "audience": audience,
-                                     "findings": [f.message for f in found][:3]})  # fmt: skip
+                false_alarms.append(
+                    {
+                        "as_of": sheet.as_of.isoformat(),
+                        "audience": audience,
+                        "findings": [f.message for f in found][:3],
+                    }
+                )
             for name, perturb in PERTURBATIONS.items():
                 changed = perturb(draft, rng, data)
                 if changed is None or changed == draft:
                     continue
                 per[name]["cases"] += 1
-                if check_status_draft(changed, directory):
+                if check_status_text(pilot, program_id, changed):
                     per[name]["caught"] += 1
                 elif len(missed) < 20:
                     missed.append(
@@ -172,7 +190,7 @@ def run_grounding_eval(
         "per_perturbation": {
             k: {**v, "caught_share": round(v["caught"] / v["cases"], 4) if v["cases"] else None}
             for k, v in per.items()
-        },  # fmt: skip
+        },
         "missed_examples": missed,
         "false_alarms": false_alarms[:20],
         "goal": {"caught_share_min": 0.99, "clean_flagged_share_max": 0.01},

@@ -1,5 +1,6 @@
-"""Retrieval quality on QMSum: for each specific query, index that meeting's transcript with
-pilot's chunking and retrieval, and check whether the top results cover the gold evidence.
+"""Retrieval quality on QMSum: each meeting is ingested into a pilot (one program per meeting) and
+each of its specific queries is answered by the search `pilot search` runs; the eval checks
+whether the top results cover the gold evidence.
 
 hit@200w / hit@1000w: results concatenated in rank order and cut at 200 (1,000) words cover a
 turn inside a gold `relevant_text_span`; a chunk cut by the budget covers only the turns its kept
@@ -11,55 +12,22 @@ the same queries with the same rule, its chunks mapped to the turns their charac
 from __future__ import annotations
 
 import bisect
-import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pilot.domain.documents import Document, DocumentKind, Turn
-from pilot.index.embedding import Embedder
-from pilot.index.hybrid import DocumentIndex, Hit
-from pilot.index.memory_store import MemoryVectors
+import numpy as np
+
+from pilot.domain.documents import Turn
+from pilot.evals.corpus import EvalPilot, eval_pilot
+from pilot.evals.qmsum import QmsumMeeting, Query, load_split
+from pilot.evals.recipe import recipe_spans
+from pilot.pipeline.search import Embedder, Hit, embedding_backend, text_embedder
 
 BUDGETS = (200, 1000)
-
-
-@dataclass(frozen=True)
-class Query:
-    meeting_id: str
-    text: str
-    spans: tuple[tuple[int, int], ...]
-
-
-@dataclass
-class Meeting:
-    meeting_id: str
-    turns: list[Turn]
-    queries: list[Query]
-
-
-def load_split(data_dir: Path, split: str) -> list[Meeting]:
-    folder = data_dir / "qmsum" / "data" / "ALL" / split
-    if not folder.is_dir():
-        from pilot.domain.errors import ErrorCode, PilotError
-
-        raise PilotError(ErrorCode.INVALID_INPUT, f"{folder}: no QMSum split {split!r} here")
-    meetings = []
-    for path in sorted(folder.glob("*.json")):
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        turns = [Turn(index=i, speaker=str(t.get("speaker") or "") or None, text=str(t.get("content") or ""))
-                 for i, t in enumerate(raw["meeting_transcripts"])]  # fmt: skip
-        queries = [
-            Query(
-                path.stem, q["query"], tuple((int(a), int(b)) for a, b in q.get("relevant_text_span") or [])
-            )
-            for q in raw.get("specific_query_list", [])
-            if q.get("relevant_text_span")
-        ]
-        meetings.append(Meeting(path.stem, turns, queries))
-    return meetings
+DEPTH = 30
+Ranked = list[tuple[Query, list[list[tuple[int, int]]]]]  # per query, per result: (turn, words)
 
 
 def covered_turns(ranked: Sequence[tuple[str, list[tuple[int, int]]]], budget: int) -> set[int]:
@@ -82,16 +50,13 @@ def _in_spans(turns: set[int] | Sequence[int], spans: Sequence[tuple[int, int]])
 
 def _hit_parts(hit: Hit) -> list[tuple[int, int]]:
     first, last = int(hit.metadata.get("turn_first", 0)), int(hit.metadata.get("turn_last", 0))
-    parts: list[tuple[int, int]] = []
-    lines = hit.text.split("\n")
     # Chunk lines are "Speaker: text" per turn (a long turn may be split across chunks).
-    for offset, line in enumerate(lines):
-        index = min(first + offset, last)
-        parts.append((index, len(line.split())))
-    return parts
+    return [
+        (min(first + offset, last), len(line.split())) for offset, line in enumerate(hit.text.split("\n"))
+    ]
 
 
-def score_queries(results: list[tuple[Query, list[list[tuple[int, int]]]]]) -> dict[str, float]:
+def score_queries(results: Ranked) -> dict[str, float]:
     totals = {f"hit@{b}w": 0.0 for b in BUDGETS}
     reciprocal = 0.0
     for query, ranked_parts in results:
@@ -109,40 +74,39 @@ def score_queries(results: list[tuple[Query, list[list[tuple[int, int]]]]]) -> d
     return report
 
 
+def meeting_turns(meeting: QmsumMeeting) -> list[Turn]:
+    return [Turn(index=i, speaker=t.speaker or None, text=t.text) for i, t in enumerate(meeting.turns)]
+
+
 def pilot_rankings(
-    meetings: Sequence[Meeting], embedder: Embedder, retriever: str, depth: int
-) -> list[tuple[Query, list[list[tuple[int, int]]]]]:
-    results = []
-    for meeting in meetings:
-        index = DocumentIndex(MemoryVectors(), embedder, retriever=retriever)
-        doc = Document(program_id=meeting.meeting_id, source="qmsum", external_id=meeting.meeting_id,
-                       kind=DocumentKind.TRANSCRIPT, title=meeting.meeting_id,
-                       text="\n".join(t.text for t in meeting.turns), turns=meeting.turns)  # fmt: skip
-        index.add_document(doc)
-        for query in meeting.queries:
-            hits = index.search(meeting.meeting_id, query.text, k=depth)
-            results.append((query, [_hit_parts(h) for h in hits]))
-    return results
+    corpus: EvalPilot, programs: dict[str, str], meetings: Sequence[QmsumMeeting], retriever: str | None
+) -> Ranked:
+    """Each query searched in its meeting's program, as `pilot search` does."""
+    return [
+        (
+            query,
+            [
+                _hit_parts(hit)
+                for hit in corpus.search(programs[m.meeting_id], query.text, k=DEPTH, retriever=retriever)
+            ],
+        )
+        for m in meetings
+        for query in m.queries
+    ]
 
 
-def recipe_rankings(
-    meetings: Sequence[Meeting], embedder: Embedder, depth: int
-) -> list[tuple[Query, list[list[tuple[int, int]]]]]:
-    """The plain recipe: the transcript as one text, 1,000-character chunks with 200 overlap, cosine top-k."""
-    import numpy as np
-
-    results = []
+def recipe_rankings(meetings: Sequence[QmsumMeeting], embedder: Embedder) -> Ranked:
+    """The plain recipe: the transcript as one text, 1,000-character chunks, cosine top-k."""
+    results: Ranked = []
     for meeting in meetings:
         text, starts = "", []
         for turn in meeting.turns:
             starts.append(len(text))
             text += f"{turn.speaker}: {turn.text}\n" if turn.speaker else f"{turn.text}\n"
-        spans = [(start, min(start + 1000, len(text))) for start in range(0, max(1, len(text) - 200), 800)]
-        chunks = [text[a:b] for a, b in spans]
-        vectors = embedder(chunks)
+        spans = recipe_spans(text)
+        vectors = embedder([text[a:b] for a, b in spans])
         for query in meeting.queries:
-            scores = vectors @ embedder([query.text])[0]
-            order = np.argsort(-scores, kind="stable")[:depth]
+            order = np.argsort(-(vectors @ embedder([query.text])[0]), kind="stable")[:DEPTH]
             results.append((query, [_char_parts(text, starts, *spans[i]) for i in order]))
     return results
 
@@ -159,29 +123,44 @@ def _char_parts(text: str, starts: list[int], a: int, b: int) -> list[tuple[int,
 
 
 def run_retrieval_eval(
-    data_dir: Path, split: str, *, retriever: str = "default", baseline: bool = True,
-    embedder: Embedder | None = None, progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    data_dir: Path,
+    split: str,
+    *,
+    retriever: str = "default",
+    baseline: bool = True,
+    work_dir: Path | None = None,
+    database_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     meetings = load_split(data_dir, split)
-    if embedder is None:
-        from pilot.index.embedding import embedder_for
-        from pilot.settings import get_settings
-
-        embedder = embedder_for(get_settings())
     started = time.perf_counter()
-    report: dict[str, Any] = {"suite": "retrieval", "split": split, "meetings": len(meetings),
-                              "queries": sum(len(m.queries) for m in meetings), "retriever": retriever}  # fmt: skip
-    if progress:
-        progress(f"pilot ({retriever})")
-    report["pilot"] = score_queries(pilot_rankings(meetings, embedder, retriever, depth=30))
-    report["pilot"]["seconds"] = round(time.perf_counter() - started, 1)
-    if baseline:
+    report: dict[str, Any] = {
+        "suite": "retrieval",
+        "split": split,
+        "meetings": len(meetings),
+        "queries": sum(len(m.queries) for m in meetings),
+        "retriever": retriever,
+    }
+    with eval_pilot(work_dir=work_dir, database_url=database_url, retriever=retriever) as corpus:
+        report["database"] = corpus.pilot.db.engine.dialect.name
+        report["embedding_backend"] = embedding_backend(corpus.pilot.settings)
         if progress:
-            progress("vector-only")
-        report["vector_only"] = score_queries(pilot_rankings(meetings, embedder, "vector-only", depth=30))
+            progress(f"ingesting {len(meetings)} meetings")
+        programs = {
+            m.meeting_id: corpus.add_meeting(m.meeting_id, meeting_turns(m), source="qmsum") for m in meetings
+        }
         if progress:
-            progress("plain recipe")
-        report["recipe"] = score_queries(recipe_rankings(meetings, embedder, depth=30))
+            progress(f"pilot ({retriever})")
+        searched = time.perf_counter()
+        report["pilot"] = score_queries(pilot_rankings(corpus, programs, meetings, None))
+        report["pilot"]["seconds"] = round(time.perf_counter() - searched, 1)
+        if baseline:
+            if progress:
+                progress("vector-only")
+            report["vector_only"] = score_queries(pilot_rankings(corpus, programs, meetings, "vector-only"))
+            if progress:
+                progress("plain recipe")
+            report["recipe"] = score_queries(recipe_rankings(meetings, text_embedder(corpus.pilot.settings)))
     report["goal"] = {"hit@200w": 0.68, "hit@1000w": 0.93}
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report

@@ -3,7 +3,7 @@
     python -m pilot.evals.train_offline --data-dir ../shared/evaldata [--search] [--out PATH]
 
 The exemplar banks are the MiniLM vectors of the annotators' action, decision and problem sentences
-of the train meetings. `--search` re-tunes the selection settings (cue weights, budgets) by
+of the train meetings. `--search` re-tunes the selection settings (confidence floors, budgets) by
 leave-one-team-out on train: each team's meetings are scored against exemplars from the other teams
 only, so the settings do not reward memorizing a team. Deterministic: same data, same file.
 """
@@ -17,20 +17,25 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pilot.chains.embedding import MiniLMEmbedder, Vectors
-from pilot.chains.offline import (
+import numpy as np
+import numpy.typing as npt
+
+from pilot.chains.offline import (  # the engine's own internals: see the `evals` contract
     KINDS,
     MODEL_PATH,
     OfflineModel,
     OfflineParams,
     nearest_exemplars,
+    row_confidences,
     select_rows,
     sentence_rows,
 )
 from pilot.evals.ami import AmiMeeting, load_split, meeting_document
 from pilot.evals.extraction import SentenceVectors, TypeCounts, match_counts
+from pilot.pipeline.search import reference_embedder
 
-SEARCH_CUE_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
+Vectors = npt.NDArray[np.float32]
+SEARCH_FLOORS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
 SEARCH_BUDGETS = (2, 3, 4, 5, 6)
 
 
@@ -43,7 +48,8 @@ def build_banks(meetings: list[AmiMeeting], vectors: SentenceVectors) -> dict[st
 
 
 def search_params(meetings: list[AmiMeeting], vectors: SentenceVectors, base: OfflineParams) -> OfflineParams:
-    """Per kind, the cue weight and budget with the best leave-one-team-out micro F1 on train."""
+    """Per kind, the confidence floor and budget with the best leave-one-team-out micro F1 on train
+    (each kind scored on its own: the one-kind-per-sentence assignment is not searched)."""
     prepared = []
     for meeting in meetings:
         rows = sentence_rows(meeting_document(meeting).turns, min_words=base.min_words)
@@ -53,28 +59,27 @@ def search_params(meetings: list[AmiMeeting], vectors: SentenceVectors, base: Of
             texts = [row.phrased[kind] for row in rows]
             row_vectors = vectors.matrix(texts)
             bank = vectors.matrix(sorted({s for m in others for s in m.gold[kind]}))
-            per_kind[kind] = (row_vectors, nearest_exemplars(row_vectors, bank, base.neighbours), texts)
+            nearest = nearest_exemplars(row_vectors, bank, base.neighbours)
+            per_kind[kind] = (row_vectors, row_confidences(kind, rows, nearest, base), texts)
         prepared.append((meeting, rows, per_kind))
-    budgets, cue_weights = dict(base.budgets), dict(base.cue_weight)
+    budgets, floors = dict(base.budgets), dict(base.min_confidence)
     for kind in KINDS:
         best: tuple[float, float, int] | None = None
-        for cue_weight, budget in itertools.product(SEARCH_CUE_WEIGHTS, SEARCH_BUDGETS):
-            params = replace(
-                base, budgets={**budgets, kind: budget}, cue_weight={**cue_weights, kind: cue_weight}
-            )
+        for floor, budget in itertools.product(SEARCH_FLOORS, SEARCH_BUDGETS):
+            params = replace(base, budgets={**budgets, kind: budget}, min_confidence={**floors, kind: floor})
             total = TypeCounts()
             for meeting, rows, per_kind in prepared:
-                row_vectors, nearest, texts = per_kind[kind]
-                chosen = select_rows(kind, rows, row_vectors, nearest, params)
-                total.add(match_counts(meeting.gold[kind], [texts[i] for i in chosen], vectors))
+                row_vectors, score, texts = per_kind[kind]
+                chosen = select_rows(kind, rows, row_vectors, score, params)
+                total.add(match_counts(meeting.gold[kind], [texts[i] for i, _ in chosen], vectors))
             if best is None or total.f1 > best[0] + 1e-9:
-                best = (total.f1, cue_weight, budget)
+                best = (total.f1, floor, budget)
         assert best is not None
         sys.stderr.write(
-            f"{kind}: leave-one-team-out F1 {best[0]:.3f} with cue weight {best[1]} and budget {best[2]}\n"
+            f"{kind}: leave-one-team-out F1 {best[0]:.3f} with confidence floor {best[1]} and budget {best[2]}\n"
         )
-        cue_weights[kind], budgets[kind] = best[1], best[2]
-    return replace(base, budgets=budgets, cue_weight=cue_weights)
+        floors[kind], budgets[kind] = best[1], best[2]
+    return replace(base, budgets=budgets, min_confidence=floors)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--search", action="store_true", help="re-tune selection settings on train")
     args = parser.parse_args(argv)
     meetings = load_split(args.data_dir, "train", with_notes=False)
-    vectors = SentenceVectors(MiniLMEmbedder())
+    vectors = SentenceVectors(reference_embedder())
     params = OfflineParams()
     if args.search:
         params = search_params(meetings, vectors, params)

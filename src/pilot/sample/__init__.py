@@ -10,6 +10,8 @@ Everything under this package is package data (hatchling ships the whole ``src/p
 - ``tickets/``: a Jira REST v3 search response over two pages, the same issues as a Jira CSV
   export, and a GitHub issues list.
 - ``incidents/``: a PagerDuty REST v2 incidents list and the notes of two incidents.
+- ``delivery/``: GitHub (repository, Actions runs, pull requests and their reviews) and Jira
+  (search with changelog) answers that `pilot delivery import` reads for the delivery signals.
 """
 
 from __future__ import annotations
@@ -43,3 +45,7 @@ def tickets_dir() -> Path:
 
 def incidents_dir() -> Path:
     return sample_dir() / "incidents"
+
+
+def delivery_dir() -> Path:
+    return sample_dir() / "delivery"
