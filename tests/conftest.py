@@ -36,6 +36,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in ("OPENAI_API_KEY", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "AZURE_OPENAI_API_KEY"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("PILOT_DATA_DIR", str(tmp_path / "pilot-data"))
+    monkeypatch.setenv("PILOT_CACHE_DIR", str(tmp_path / "pilot-cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
@@ -61,8 +62,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}options=-csearch_path%3D{schema}"
+    from pilot.store.db import upgrade_schema
+
+    upgrade_schema(url)  # `pilot db upgrade`: a PostgreSQL database is migrated as a deploy step
     try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+        yield url
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -80,3 +85,25 @@ def pilot_ctx(database_url: str, tmp_path: Path) -> Iterator[Any]:
         yield ctx
     finally:
         ctx.close()
+
+
+_EXIT_STATUS: list[int] = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the process with the session's status once pytest is done. Native thread pools (ONNX
+    Runtime, chromadb) still alive at interpreter teardown abort it ("terminate called without an
+    active exception", SIGABRT) after every test has passed, which would turn a green run red."""
+    import sys
+
+    if not _EXIT_STATUS or os.environ.get("PILOT_TEST_NORMAL_EXIT"):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS[-1])

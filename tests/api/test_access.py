@@ -55,6 +55,13 @@ ENDPOINTS: list[tuple[str, str, Any, Role]] = [
     ("GET", "/programs/{p}/search?q=vendor", None, Role.VIEWER),
     ("POST", "/programs/{p}/status", {"audience": "exec"}, Role.EDITOR),
     ("POST", "/programs/{p}/ask", {"question": "Which risks are open?"}, Role.VIEWER),
+    ("GET", "/programs/{p}/people", None, Role.VIEWER),
+    ("GET", "/programs/{p}/people/ana/owe", None, Role.VIEWER),
+    ("GET", "/programs/{p}/plan", None, Role.VIEWER),
+    ("GET", "/programs/{p}/people/ana/digest?format=slack", None, Role.VIEWER),
+    ("GET", "/programs/{p}/meetings", None, Role.VIEWER),
+    ("POST", "/programs/{p}/artifacts", {"kind": "raid"}, Role.EDITOR),
+    ("GET", "/programs/{p}/artifacts", None, Role.VIEWER),
 ]
 # Endpoints under /programs/{id} that need no row above: they call out to a configured source.
 NOT_IN_MATRIX = {
@@ -62,6 +69,8 @@ NOT_IN_MATRIX = {
     ("POST", "/programs/{program_id}/drafts/{d}/push"),
     ("POST", "/programs/{program_id}/notify"),
     ("GET", "/programs/{program_id}/drafts/{d}/export"),  # status drafts only: tested in tests/status
+    ("POST", "/programs/{program_id}/delivery/sync/{source}"),
+    ("GET", "/programs/{program_id}/artifacts/{d}/export"),  # artifact drafts only: tested in tests/artifacts
 }
 
 
@@ -147,8 +156,8 @@ def test_every_program_endpoint_is_in_the_matrix(world: World) -> None:
     for path, operations in world.client.get("/openapi.json").json()["paths"].items():
         if path.startswith("/programs/{program_id}"):
             served |= {(method.upper(), path) for method in operations}
-    normalized = {(m, p.replace("{draft_id}", "{d}").replace("{finding_id}", "{f}").replace("{job_id}", "{j}"))
-                  for m, p in served}  # fmt: skip
+    normalized = {(m, p.replace("{draft_id}", "{d}").replace("{finding_id}", "{f}").replace("{job_id}", "{j}")
+                   .replace("{person}", "ana")) for m, p in served}  # fmt: skip
     assert normalized - listed - NOT_IN_MATRIX == set()
 
 
@@ -158,13 +167,14 @@ def test_every_program_endpoint_is_in_the_matrix(world: World) -> None:
         ("POST", "/programs/{p}/sync/jira"),
         ("POST", "/programs/{p}/drafts/{d}/push"),
         ("POST", "/programs/{p}/notify"),
+        ("POST", "/programs/{p}/delivery/sync/github"),
     ],
 )
 @pytest.mark.parametrize("who", CALLERS)
 def test_integrations_enforce_roles_and_say_when_not_configured(
     world: World, method: str, template: str, who: str
 ) -> None:
-    least = Role.EDITOR if "sync" in template else Role.APPROVER
+    least = Role.EDITOR if "sync" in template else Role.APPROVER  # a sync or a delivery sync: editors
     response = _call(world, method, template, None, who, PROGRAM)
     if not Role(who).allows(least):
         assert response.status_code == 403

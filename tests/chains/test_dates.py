@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from pilot.domain.program import Milestone
-from pilot.rules.dates import find_due_phrase, meeting_local_date, normalize_due, thanksgiving
+from pilot.text.dates import find_due_phrase, meeting_local_date, normalize_due, thanksgiving
 
 MON = date(2026, 11, 16)  # Monday
 THU = date(2026, 11, 19)

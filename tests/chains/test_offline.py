@@ -42,7 +42,7 @@ def test_cue_engine_finds_dated_commitments_decision_and_risks(program) -> None:
     hannah = [
         d.payload
         for d in result.of_kind(DraftKind.ACTION_ITEM)
-        if d.payload.owner_text == "I" and d.payload.due == date(2026, 11, 18)
+        if d.payload.owner_text == "Hannah Cho" and d.payload.due == date(2026, 11, 18)  # "I": the speaker
     ]
     assert (
         len(hannah) == 1 and hannah[0].owner_resolution == OwnerResolution.UNKNOWN

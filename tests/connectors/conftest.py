@@ -38,8 +38,8 @@ def pagerduty_incidents() -> dict[str, Any]:
 
 
 @pytest.fixture
-def fake_index() -> FakeIndex:
-    return FakeIndex()
+def fake_index(pilot: Pilot) -> FakeIndex:
+    return FakeIndex(pilot.db)
 
 
 @pytest.fixture

@@ -153,7 +153,7 @@ def test_cli_eval_extraction_json(data_dir: Path, monkeypatch: pytest.MonkeyPatc
     import typer
 
     import pilot.evals.extraction as extraction
-    from pilot.cli import eval_cmds
+    from pilot.evals import commands as eval_cmds
 
     def build_app() -> typer.Typer:  # only the eval group: other command groups need other layers
         app = typer.Typer()
@@ -161,7 +161,7 @@ def test_cli_eval_extraction_json(data_dir: Path, monkeypatch: pytest.MonkeyPatc
         eval_cmds.register(app)
         return app
 
-    monkeypatch.setattr(extraction, "MiniLMEmbedder", WordEmbedder)
+    monkeypatch.setattr(extraction, "reference_embedder", WordEmbedder)
     monkeypatch.setattr(extraction, "default_engine", OfflineExtractor)
     result = CliRunner().invoke(
         build_app(), ["eval", "extraction", "--data-dir", str(data_dir), "--split", "val", "--json"]

@@ -118,3 +118,25 @@ def test_unknown_program_is_not_found_before_parsing(pilot: Pilot) -> None:
     with pytest.raises(PilotError) as raised:
         extraction.store_transcript(pilot, "nope", MEETING.encode(), "x.txt", parser=lines_parser)
     assert raised.value.code == ErrorCode.NOT_FOUND
+
+
+def test_a_job_interrupted_after_its_drafts_were_written_does_not_write_them_again(pilot: Pilot) -> None:
+    """kill -9 between the drafts' commit and the job's outcome: the rerun finds the drafts it wrote
+    (same ids) instead of adding a second set."""
+    from pilot.store.jobs import HOST, wall_clock
+    from pilot.store.tables import JobRow
+
+    extraction.use_engine(offline_cues)
+    first = submit(pilot).job
+    drafts = list_drafts(pilot, SAMPLE_PROGRAM_ID, job_id=first.id)
+    assert first.status == JobStatus.SUCCEEDED and drafts
+    with pilot.db.transaction() as session:  # as the crash left it
+        row = session.get(JobRow, first.id)
+        assert row is not None
+        row.status, row.result, row.worker = "running", None, f"{HOST}:999999999:gone"
+        row.heartbeat_at = wall_clock()
+    again = JobRunner(pilot, inline=True).retry(first.id, SAMPLE_PROGRAM_ID)
+    assert again.status == JobStatus.SUCCEEDED and again.attempts == 2
+    after = list_drafts(pilot, SAMPLE_PROGRAM_ID, status=None, job_id=first.id)
+    assert sorted(d.id for d in after) == sorted(d.id for d in drafts)
+    assert again.result is not None and sorted(again.result["draft_ids"]) == sorted(d.id for d in drafts)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from pilot.index.hybrid import DocumentIndex
-from pilot.index.memory_store import MemoryVectors
 from pilot.pipeline.context import Pilot, fixed_clock, open_pilot
 from pilot.pipeline.programs import import_program_file
 from pilot.sample import SAMPLE_NOW, sample_program_path
 from pilot.settings import Settings
+from tests.index.fakes import MemoryVectors
 
 from .fakes import FakeIndex, hashing_embedder
 
@@ -28,10 +28,10 @@ def pilot(database_url: str, tmp_path: Path) -> Iterator[Pilot]:
 
 
 @pytest.fixture
-def fake_index() -> FakeIndex:
-    return FakeIndex()
+def fake_index(pilot: Pilot) -> FakeIndex:
+    return FakeIndex(pilot.db)
 
 
 @pytest.fixture
-def real_index() -> DocumentIndex:
-    return DocumentIndex(MemoryVectors(), hashing_embedder)
+def real_index(pilot: Pilot) -> DocumentIndex:
+    return DocumentIndex(pilot.db, MemoryVectors(), hashing_embedder)

@@ -14,26 +14,17 @@ import respx
 from pydantic import SecretStr
 
 from pilot.domain.jobs import JobStatus
-from pilot.index.hybrid import DocumentIndex
-from pilot.index.memory_store import MemoryVectors
 from pilot.sample import tickets_dir, transcripts_dir
-from pilot.settings import Settings
 from tests.api.conftest import PROGRAM, World, build_world
 
-from .fakes import hashing_embedder
+from .fakes import use_memory_vectors
 
 JIRA = "https://acme.atlassian.net"
 
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    index = DocumentIndex(MemoryVectors(), hashing_embedder)
-
-    def open_index(settings: Settings, **_: object) -> DocumentIndex:
-        return index
-
-    monkeypatch.setattr("pilot.index.open_index", open_index)
-    monkeypatch.setattr("pilot.pipeline.search.open_index", open_index)
+    use_memory_vectors(monkeypatch)
     w = build_world(tmp_path)
     with w.client:
         yield w
@@ -54,12 +45,25 @@ def documents(world: World, **params: str) -> list[dict[str, object]]:
     return result
 
 
-def test_upload_stores_indexes_and_answers_with_the_warnings(world: World) -> None:
+def finished(world: World, job_id: str) -> dict[str, object]:
+    job: dict[str, object] = {}
+    for _ in range(400):
+        job = world.client.get(f"/programs/{PROGRAM}/jobs/{job_id}", headers=world.headers("viewer")).json()
+        if job["status"] in (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value):
+            break
+        time.sleep(0.05)
+    return job
+
+
+def test_upload_stores_then_a_job_indexes_and_answers_with_the_warnings(world: World) -> None:
     notes = b"Ana: the vendor SDK is late.\nBen: I'll chase the vendor by Friday.\n"
     first = upload(world, "sync-notes.md", notes)
     assert first.status_code == 201, first.text
     body = first.json()
-    assert body["created"] == 1 and body["indexed_documents"] == 1
+    assert body["created"] == 1 and body["indexed_documents"] == 0  # the request never indexes
+    job = finished(world, body["index_job"])
+    assert job["status"] == "succeeded" and job["kind"] == "index", job
+    assert isinstance(job["result"], dict) and job["result"]["indexed_documents"] == 1
     assert any("no meeting date" in w for w in body["documents"][0]["warnings"])
     again = upload(world, "sync-notes.md", notes, meeting_date="2026-11-18")
     assert again.json()["unchanged"] == 1  # same name and bytes: the same document
@@ -114,13 +118,39 @@ def test_sync_is_queued_as_a_job_and_its_report_is_the_result(
     )
     response = world.client.post(f"/programs/{PROGRAM}/sync/jira", headers=world.headers("editor"))
     assert response.status_code == 202, response.text
-    job_id = response.json()["id"]
-    job = {}
-    for _ in range(200):
-        job = world.client.get(f"/programs/{PROGRAM}/jobs/{job_id}", headers=world.headers("viewer")).json()
-        if job["status"] in (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value):
-            break
-        time.sleep(0.05)
+    job = finished(world, response.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["result"]["created"] == len(page["issues"])
     assert len(documents(world, source="jira")) == len(page["issues"])
+
+
+def test_documents_left_pending_by_a_crash_are_indexed_by_a_job_at_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 between storing and indexing leaves documents `pending`: the next start indexes them
+    in a background job, not inside somebody's next upload request."""
+    from pilot.domain.documents import Document, DocumentKind
+    from pilot.store.documents import upsert_document
+
+    use_memory_vectors(monkeypatch)
+    w = build_world(tmp_path)
+    left = Document(
+        program_id=PROGRAM,
+        source="upload",
+        external_id="left.md#1",
+        kind=DocumentKind.NOTES,
+        title="left",
+        text="Ana: the vendor SDK is late.",
+    )
+    with w.pilot.db.transaction() as session:
+        upsert_document(session, left, w.pilot.now())
+    with w.client:
+        jobs = w.client.app.state.runner  # the start-up enqueued an index job for the program
+        with w.pilot.db.transaction() as session:
+            from pilot.store.tables import JobRow
+
+            ids = [r.id for r in session.query(JobRow).filter(JobRow.kind == "index")]
+        assert len(ids) == 1
+        assert jobs.wait(ids[0], timeout=30).status == JobStatus.SUCCEEDED
+        assert documents(w)[0]["index_state"] == "indexed"
+    w.pilot.close()

@@ -31,9 +31,11 @@ def test_the_sample_is_stored_indexed_and_a_second_run_changes_nothing(
 ) -> None:
     seen: list[tuple[str, int, int]] = []
     first = ingest_paths(pilot, P, [sample_dir()], index=fake_index, progress=lambda *a: seen.append(a))
-    # The 13 Jira issues come twice (API pages and CSV): stored once, the repeat reported.
-    assert first.created == 13 + 8 + 5 + 3 and first.updated == 0
-    assert sum("also in" in f.error for f in first.failures) == 13 and len(first.failures) == 13
+    # The 13 Jira issues come twice (API pages and CSV), and 2 GitHub items twice (the first page
+    # and the closed items of SDK v3.0): stored once, the repeats reported. Plus 92 Jira issues of
+    # the epics' history, 26 more closed GitHub issues and 7 earlier meetings.
+    assert first.created == 13 + 92 + 8 + 26 + 5 + 3 + 7 and first.updated == 0
+    assert sum("also in" in f.error for f in first.failures) == 13 + 2 and len(first.failures) == 13 + 2
     assert first.indexed_documents == first.created and set(fake_index.documents) == set(stored(pilot))
     assert all(state == "indexed" for _, state in stored(pilot).values())
     assert seen[-1][0] == "indexing" and any(what == "storing" for what, _, _ in seen)
@@ -55,8 +57,9 @@ def test_a_changed_file_is_updated_and_reindexed_alone(
     notes.write_text("Ana: the vendor SDK is late.\nBen: I'll chase them by Friday.\n")
     report = ingest_paths(pilot, P, [tmp_path], index=fake_index)
     assert (report.updated, report.unchanged) == (1, 1)
-    assert fake_index.added == [f"file:{notes.resolve()}"]
-    assert "chase them" in fake_index.documents[f"file:{notes.resolve()}"].text
+    key = f"file:{tmp_path.name}/{notes.name}"  # the folder's name and the path inside it
+    assert fake_index.added == [key]
+    assert "chase them" in fake_index.documents[key].text
 
 
 def test_bad_files_are_failures_and_nothing_half_written_is_stored(
@@ -71,7 +74,7 @@ def test_bad_files_are_failures_and_nothing_half_written_is_stored(
     failed = {Path(f.external_id or "").name: f.error for f in report.failures}
     assert set(failed) == {"empty.vtt", "binary.txt", "cut.json"}
     assert "invalid JSON" in failed["cut.json"]
-    assert list(stored(pilot)) == [f"file:{(tmp_path / VTT.name).resolve()}"]
+    assert list(stored(pilot)) == [f"file:{tmp_path.name}/{VTT.name}"]
 
 
 def test_a_file_over_the_size_limit_is_refused(pilot: Pilot, fake_index: FakeIndex, tmp_path: Path) -> None:
@@ -128,3 +131,35 @@ def test_listing_is_newest_first_without_text_and_filters(pilot: Pilot, fake_ind
     assert len(incidents) == 5 and all(d.index_state == "indexed" for d in incidents)
     page2 = list_documents(pilot, P, limit=5, offset=5)
     assert {d.id for d in page2}.isdisjoint({d.id for d in list_documents(pilot, P, limit=5)})
+
+
+def test_file_keys_do_not_depend_on_where_the_folder_is(
+    pilot: Pilot, fake_index: FakeIndex, tmp_path: Path
+) -> None:
+    for machine in ("laptop", "ci-runner"):
+        folder = tmp_path / machine / "meetings"
+        (folder / "2026-11").mkdir(parents=True)
+        shutil.copy(VTT, folder / "2026-11" / VTT.name)
+        report = ingest_paths(pilot, P, [folder], index=fake_index)
+    assert (report.created, report.unchanged) == (0, 1)
+    assert list(stored(pilot)) == [f"file:meetings/2026-11/{VTT.name}"]
+    ingest_paths(pilot, P, [folder / "2026-11" / VTT.name], index=fake_index)  # named directly: its file name
+    assert sorted(stored(pilot)) == [f"file:{VTT.name}", f"file:meetings/2026-11/{VTT.name}"]
+
+
+def test_a_document_stored_under_an_absolute_path_is_adopted_not_duplicated(
+    pilot: Pilot, fake_index: FakeIndex, tmp_path: Path
+) -> None:
+    copy = tmp_path / VTT.name
+    shutil.copy(VTT, copy)
+    legacy = ingest_paths(pilot, P, [copy], index=fake_index).documents[0]
+    with pilot.db.transaction() as session:  # as versions before 0003 keyed it
+        row = list_document_rows(session, P)[0]
+        row.external_id = str(copy.resolve())
+        document_id = row.id
+    report = ingest_paths(pilot, P, [copy], index=fake_index)
+    assert report.created == 0 and report.indexed_documents == 1
+    with pilot.db.transaction() as session:
+        rows = list_document_rows(session, P)
+        assert [(r.id, r.external_id, r.index_state) for r in rows] == [(document_id, VTT.name, "indexed")]
+    assert fake_index.removed == [f"file:{copy.resolve()}"] and legacy.key == f"file:{VTT.name}"

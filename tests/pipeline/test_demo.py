@@ -1,8 +1,10 @@
 """`pilot demo`: the sample loaded and scanned, its material searchable, drafts waiting for review,
-and an admin token that works; running it again changes nothing but the token."""
+and an admin token that works and expires; running it again changes nothing but the token (the
+previous one is revoked: no pile of admin tokens that never expire)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pilot.domain.auth import Role
@@ -11,7 +13,7 @@ from pilot.pipeline.demo import run_demo
 from pilot.pipeline.search import search_program
 from pilot.sample import SAMPLE_NOW
 from pilot.settings import Settings
-from pilot.store.auth import authenticate
+from pilot.store.auth import authenticate, wall_clock
 
 
 def test_demo_end_to_end_and_idempotent(tmp_path: Path) -> None:
@@ -29,4 +31,9 @@ def test_demo_end_to_end_and_idempotent(tmp_path: Path) -> None:
     again = run_demo(pilot)
     assert again.drafts_waiting == first.drafts_waiting and again.scan.summary.new == 0
     assert again.admin_token != first.admin_token
+    with pilot.db.transaction() as session:
+        assert authenticate(session, first.admin_token or "", wall_clock()) is None
+        assert authenticate(session, again.admin_token or "", wall_clock()) is not None
+    assert again.admin_token_expires_at is not None
+    assert again.admin_token_expires_at - wall_clock() <= timedelta(days=7)
     pilot.close()

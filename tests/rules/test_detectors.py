@@ -228,18 +228,28 @@ def test_forecast_accuracy_uses_the_forecast_that_stood_one_window_before_comple
     assert kpi(result, "forecast_accuracy").value == 0.5
 
 
-def test_critical_path_churn_compares_this_period_with_the_last() -> None:
-    def changes(*days: str) -> list[dict[str, Any]]:
-        return [{"changed_on": d, "forecast": "2027-01-10"} for d in days]
+def test_critical_path_churn_counts_re_forecasts_on_the_computed_path_this_period_against_the_last() -> None:
+    def changes(*days: str, to: str = "2027-01-10") -> list[dict[str, Any]]:
+        return [{"changed_on": d, "forecast": to} for d in days]
 
-    rising = milestone("M-1", date(2027, 1, 1), critical_path=True,
-                       forecast_history=changes("2026-10-30", "2026-11-10", "2026-11-19"))  # fmt: skip
-    off_path = milestone("M-2", date(2027, 1, 1), forecast_history=changes("2026-11-10", "2026-11-12"))
+    # M-1 ends the plan, so it is on the computed critical path; M-2 lands weeks earlier with slack,
+    # so its re-forecasts are not churn, flagged or not.
+    rising = milestone(
+        "M-1", date(2027, 1, 1), forecast_history=changes("2026-10-30", "2026-11-10", "2026-11-19")
+    )
+    off_path = milestone(
+        "M-2",
+        date(2027, 1, 1),
+        critical_path=True,
+        forecast_history=changes("2026-11-10", "2026-11-12", to="2026-12-10"),
+    )
     result = scan(program(milestones=[rising, off_path]), NOW)
     (churn,) = findings_of(result, "milestone.critical_path_churn")
     assert churn.values["this_period"] == 2 and churn.values["previous_period"] == 1
-    settling = milestone("M-1", date(2027, 1, 1), critical_path=True,
-                         forecast_history=changes("2026-10-30", "2026-11-01", "2026-11-19"))  # fmt: skip
+    assert churn.subjects == ("milestone:M-1",)
+    settling = milestone(
+        "M-1", date(2027, 1, 1), forecast_history=changes("2026-10-30", "2026-11-01", "2026-11-19")
+    )
     assert "milestone.critical_path_churn" not in rule_ids(scan(program(milestones=[settling]), NOW))
 
 

@@ -277,10 +277,23 @@ def test_the_data_gives_every_detector_something_to_find(program: ProgramData) -
     assert [a.id for a in open_actions if a.owner is None], "no unowned action item"
 
 
+def sample_work_items(program: ProgramData) -> list[Any]:
+    """The sample's tickets as the forecasts read them (deduplicated by key, as ingest stores them)."""
+    from pilot.connectors.files import read_path
+    from pilot.pipeline.schedule import work_items
+    from pilot.sample import tickets_dir
+
+    documents = {}
+    for path in sorted(tickets_dir().glob("*.json")):
+        for doc in read_path(path, program.program.id, tz=SAMPLE_TIMEZONE).documents:
+            documents[doc.key] = doc
+    return work_items(list(documents.values()), program.program.timezone)
+
+
 def test_every_detector_fires_and_every_kpi_has_a_value_on_the_demo_date(program: ProgramData) -> None:
     from pilot.rules.detectors import DETECTORS, scan
 
-    result = scan(program, SAMPLE_NOW)
+    result = scan(program, SAMPLE_NOW, work=sample_work_items(program), seed=1)
     fired = {f.rule_id for f in result.findings}
     # Every rule of every detector family fires on the sample, except the configuration check
     # (the sample's threshold overrides are all valid).
@@ -297,4 +310,21 @@ def test_every_detector_fires_and_every_kpi_has_a_value_on_the_demo_date(program
     assert by_rule["raid.owner_unassigned"] == ["raid:I-002", "raid:I-007", "raid:I-010"]
     assert by_rule["decision.latency"] == [f"decision:DEC-{n:02d}" for n in (7, 8, 9, 10)]
     assert by_rule["incident.sev1_release"] == ["incident:INC-2041", "milestone:M-06"]
+    # The plan graph and the ticket forecasts (see the sample README's schedule section).
+    assert by_rule["schedule.critical_flag_slack"] == ["milestone:M-08", "milestone:M-10"]
+    assert by_rule["schedule.critical_unflagged"] == ["milestone:M-09", "milestone:M-14"]
+    assert by_rule["schedule.critical_no_slack"] == ["milestone:M-14"]
+    assert by_rule["forecast.p85_past_target"] == ["milestone:M-08", "milestone:M-09", "milestone:M-11"]
+    changed = next(f for f in result.findings if f.rule_id == "schedule.critical_path_changed")
+    assert changed.values["joined"] == ["DEP-12", "DEP-16", "M-09"] and changed.values["left"] == ["M-10"]
+    m09 = next(
+        f
+        for f in result.findings
+        if f.rule_id == "schedule.slip_propagation" and f.subjects[0] == "milestone:M-09"
+    )
+    assert "M-09 slips 8 business days -> DEP-16 slips 8" in m09.message
+    assert (
+        "M-11 slips 6 (2 days of slack absorbed)" in m09.message
+        and "M-11 go/no-go 2026-12-01 at risk" in m09.message
+    )
     assert len(by_rule["raid.aged"]) == 9

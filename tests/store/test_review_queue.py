@@ -97,7 +97,8 @@ ACTION = ActionItemDraft(
         ),
         (
             DraftKind.QUESTION,
-            QuestionDraft(question="Do we freeze Black Friday changes?"),
+            # marked by a reviewer as a decision to be made (as drafted, a question records nothing)
+            QuestionDraft(question="Do we freeze Black Friday changes?", pending_decision=True),
             "decisions",
             lambda r: r.status == "pending",
         ),

@@ -171,7 +171,9 @@ def test_status_editor_checks_live_saves_and_exports(site) -> None:  # type: ign
     import html as html_lib
 
     text = html_lib.unescape(body.group(1))
-    live = client.post(f"{editor_url}/check", data={"body": text.replace("RED", "GREEN", 1)}).text
+    live = client.post(  # as htmx sends it: the token in the header from the page's hx-headers
+        f"{editor_url}/check", data={"body": text.replace("RED", "GREEN", 1)}, headers={"X-CSRF-Token": csrf}
+    ).text
     assert "status.colour_contradiction" in live
     assert (
         client.post(
@@ -183,3 +185,78 @@ def test_status_editor_checks_live_saves_and_exports(site) -> None:  # type: ign
     exported = client.get(f"/programs/{P}/drafts/{draft_id}/export?format=html")
     assert exported.status_code == 200 and exported.text.startswith("<div")
     assert client.get(f"/p/{P}/status").status_code == 200
+
+
+def test_the_page_of_a_job_interrupted_by_a_crash_stops_polling_and_offers_a_retry(site) -> None:  # type: ignore[no-untyped-def]
+    from pilot.store.jobs import HOST, create_job, wall_clock
+
+    client, pilot, tokens = site
+    with pilot.db.transaction() as session:  # as kill -9 leaves it, past the attempt limit
+        row = create_job(session, kind="extract", program_id=P, params={"document_id": 1}, now=pilot.now())
+        row.status, row.attempts, row.worker = "running", 3, f"{HOST}:999999999:local-gone"
+        row.heartbeat_at = wall_clock()
+        job_id = row.id
+    client.app.state.runner.queue.recover()  # what the worker does at start-up and every few seconds
+    login(client, tokens["editor"])
+    page = client.get(f"/p/{P}/jobs/{job_id}").text
+    assert "failed" in page and "pilot job retry" in page and "hx-trigger" not in page
+
+
+def test_the_review_queue_shows_the_prompt_version_and_what_the_llm_call_cost(site) -> None:  # type: ignore[no-untyped-def]
+    from pilot.domain.drafts import DraftKind, Provenance
+    from pilot.domain.usage import TokenUsage
+    from pilot.store.drafts import add_draft
+
+    client, pilot, tokens = site
+    usage = TokenUsage(input_tokens=1200, output_tokens=300, total_tokens=1500, calls=1, cost_usd=0.00036)
+    provenance = Provenance(
+        engine="llm",
+        model="gpt-4o-mini",
+        prompt_name="extract",
+        prompt_version="1.0.0",
+        prompt_hash="ab" * 32,
+        usage=usage,
+    )
+    with pilot.db.transaction() as session:
+        add_draft(
+            session,
+            program_id=P,
+            kind=DraftKind.ACTION_ITEM,
+            payload={"task": "Rehearse the rollback"},
+            findings=[],
+            provenance=provenance,
+            now=SAMPLE_NOW,
+        )
+    login(client, tokens["viewer"])
+    queue = client.get(f"/p/{P}/review").text
+    assert "prompt v1.0.0" in queue and "1500 tokens, $0.0004" in queue and "ab" * 32 in queue
+
+
+def test_the_review_queue_groups_by_meeting_filters_and_says_what_approval_creates(site) -> None:  # type: ignore[no-untyped-def]
+    from pilot.domain.drafts import DraftKind, Provenance
+    from pilot.store.drafts import add_draft
+
+    client, pilot, tokens = site
+    provenance = Provenance(engine="offline")
+    with pilot.db.transaction() as session:
+        for kind, payload in (
+            (
+                DraftKind.ACTION_ITEM,
+                {"task": "Rehearse the rollback", "owner_id": "omar.farouk", "confidence": 0.9},
+            ),
+            (DraftKind.ACTION_ITEM, {"task": "Tidy the wiki", "confidence": 0.5}),
+            (DraftKind.QUESTION, {"question": "Do we hold the date?", "confidence": 0.4}),
+        ):
+            add_draft(session, program_id=P, kind=kind, payload=payload, findings=[], provenance=provenance,
+                      now=SAMPLE_NOW)  # fmt: skip
+    login(client, tokens["approver"])
+    queue = client.get(f"/p/{P}/review").text
+    assert "Drafts without a source document" in queue
+    assert (
+        queue.index("Rehearse the rollback") < queue.index("Tidy the wiki") < queue.index("Do we hold")
+    )  # surest first
+    assert "creates no record: the question is noted" in queue and "90%" in queue
+    only_questions = client.get(f"/p/{P}/review?kind=question").text
+    assert "Do we hold the date?" in only_questions and "Rehearse the rollback" not in only_questions
+    by_owner = client.get(f"/p/{P}/review?owner=omar.farouk").text
+    assert "Rehearse the rollback" in by_owner and "Tidy the wiki" not in by_owner

@@ -104,13 +104,21 @@ def test_pending_drafts_are_not_written_back(pilot: Pilot) -> None:
 
 def test_github_issue_with_the_owners_handle(pilot: Pilot, respx_mock: respx.MockRouter) -> None:
     draft_id = approved_action(pilot)
+    listed = respx_mock.get("https://api.github.com/repos/acmepay/payments-mobile-sdk/issues").mock(
+        return_value=httpx.Response(200, json=[])
+    )
+    respx_mock.get("https://api.github.com/search/issues").mock(
+        return_value=httpx.Response(200, json={"total_count": 0, "incomplete_results": False, "items": []})
+    )
     create = respx_mock.post("https://api.github.com/repos/acmepay/payments-mobile-sdk/issues").mock(
         return_value=httpx.Response(201, json={"number": 431, "html_url": "https://github.com/acmepay/payments-mobile-sdk/issues/431",
                                                "state": "open", "title": "Rehearse the rollback in staging"}))  # fmt: skip
     writer = GitHubWriter("acmepay/payments-mobile-sdk", "ghp_x", sleep=lambda _s: None)
     result = push_approved(pilot, P, draft_id, "github", writer=writer)
     body = json.loads(create.calls[0].request.content)
-    assert result.external_id == "acmepay/payments-mobile-sdk#431" and body["labels"] == ["pilot"]
+    label = listed.calls[0].request.url.params["labels"]
+    assert result.external_id == "acmepay/payments-mobile-sdk#431" and body["labels"] == ["pilot", label]
+    assert label.startswith("pilot-a-") and f"<!-- pilot record: {label} -->" in body["body"]
     assert body["title"] == "Rehearse the rollback in staging"
 
 
