@@ -19,6 +19,7 @@ class WriteLock:
         self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.connection.execute("BEGIN IMMEDIATE")
         self.released = threading.Event()
+        self._closing = threading.Lock()  # the test and the timer thread may both release
 
     def release_after(self, seconds: float) -> threading.Thread:
         def later() -> None:
@@ -30,10 +31,11 @@ class WriteLock:
         return thread
 
     def release(self) -> None:
-        if self.connection is not None:
-            self.connection.execute("ROLLBACK")
-            self.connection.close()
-            self.connection = None  # type: ignore[assignment]
+        with self._closing:
+            connection, self.connection = self.connection, None  # type: ignore[assignment]
+        if connection is not None:
+            connection.execute("ROLLBACK")
+            connection.close()
 
 
 def db_path(world: World) -> Path:
