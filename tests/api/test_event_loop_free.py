@@ -65,14 +65,13 @@ def health_while(base: str, heavy: threading.Thread) -> tuple[int, float, float]
             answered += 1
             time.sleep(0.05)
     heavy.join()
-    return answered, slowest, time.monotonic() - started
+    took = time.monotonic() - started
+    print(
+        f"/health: {answered} answers in {took:.1f} s, slowest {slowest:.2f} s (bound {HEALTH_BOUND_S:.2f} s)"
+    )
+    return answered, slowest, took
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 9 (open): on a loaded 2-core machine /health stalled 4.2 s during this upload in the full "
-    "suite (it passes alone); the in-process index job validates the document's 246k turns holding the GIL",
-)
 def test_health_answers_during_a_19_mb_upload(live: Live) -> None:
     line = "Priya: the refund backfill is on track for Friday, and the PCI review is booked.\n"
     data = (line * (19 * 1024 * 1024 // len(line))).encode()

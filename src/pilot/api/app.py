@@ -31,6 +31,7 @@ from pilot.api.routes import (
 )
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.pipeline.context import Clock, Pilot, open_pilot
+from pilot.pipeline.heap import startup_heap_frozen
 from pilot.pipeline.ingest import schedule_pending_indexing
 from pilot.pipeline.jobs import open_runner
 from pilot.pipeline.programs import MAX_PROGRAM_FILE_BYTES
@@ -66,7 +67,8 @@ def create_app(
         app.state.runner = open_runner(app.state.pilot)
         schedule_pending_indexing(app.state.pilot, app.state.runner)
         try:
-            yield
+            with startup_heap_frozen():
+                yield
         finally:
             # SIGTERM: running jobs get a few seconds, then go back to the queue; queued ones wait.
             app.state.runner.shutdown(grace_s=5.0)

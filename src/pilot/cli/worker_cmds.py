@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pilot.cli.common import console, handle_errors, pilot_session
+from pilot.pipeline.heap import startup_heap_frozen
 
 
 def register(app: typer.Typer) -> None:
@@ -25,22 +26,23 @@ def register(app: typer.Typer) -> None:
         otherwise from the jobs table (the embedded default's queue)."""
         with pilot_session() as ctx:
             ctx.actor = "worker"
-            if ctx.settings.queue == "procrastinate":
-                from pilot.pipeline.queue_pg import run_worker
+            with startup_heap_frozen():  # the worker's heap after start-up: see pipeline/heap
+                if ctx.settings.queue == "procrastinate":
+                    from pilot.pipeline.queue_pg import run_worker
 
+                    console.print(
+                        f"pilot worker: procrastinate queue, concurrency {concurrency}", highlight=False
+                    )
+                    run_worker(ctx, concurrency=concurrency, grace_s=grace)
+                    return
+                from pilot.pipeline.jobs import JobPolicy, LocalWorkers
+
+                stop = threading.Event()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(signum, lambda *_: stop.set())
+                workers = LocalWorkers(ctx, threads=concurrency, policy=JobPolicy.from_settings(ctx.settings))
                 console.print(
-                    f"pilot worker: procrastinate queue, concurrency {concurrency}", highlight=False
+                    f"pilot worker {workers.name}: jobs table queue, {concurrency} thread(s)", highlight=False
                 )
-                run_worker(ctx, concurrency=concurrency, grace_s=grace)
-                return
-            from pilot.pipeline.jobs import JobPolicy, LocalWorkers
-
-            stop = threading.Event()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
-            workers = LocalWorkers(ctx, threads=concurrency, policy=JobPolicy.from_settings(ctx.settings))
-            console.print(
-                f"pilot worker {workers.name}: jobs table queue, {concurrency} thread(s)", highlight=False
-            )
-            stop.wait()
-            workers.shutdown(grace)
+                stop.wait()
+                workers.shutdown(grace)

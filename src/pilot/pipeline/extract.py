@@ -27,9 +27,10 @@ from pilot.domain.jobs import Job
 from pilot.domain.usage import TokenUsage
 from pilot.pipeline.context import Pilot
 from pilot.pipeline.extract_grounding import ExtractionResult, default_checker, extract
+from pilot.pipeline.heap import collection_paused_for
 from pilot.pipeline.jobs import JobRunner, Progress, register_job
 from pilot.settings import Settings
-from pilot.store.documents import get_document_row, to_document, upsert_document
+from pilot.store.documents import document_text_size, get_document_row, to_document, upsert_document
 from pilot.store.drafts import add_draft, job_draft_ids
 from pilot.store.jobs import require_lease
 from pilot.store.programs import load_program
@@ -120,6 +121,19 @@ def store_transcript(
     `then(session, stored)` runs in the storing transaction (to enqueue the job that reads it)."""
     with pilot.db.transaction() as session:
         load_program(session, program_id)  # 404 before any parsing work
+    with collection_paused_for(len(data)):
+        return _store_parsed(pilot, program_id, data, filename, meeting_date, parser, then)
+
+
+def _store_parsed(
+    pilot: Pilot,
+    program_id: str,
+    data: bytes,
+    filename: str,
+    meeting_date: date | None,
+    parser: TranscriptParser | None,
+    then: Callable[[Session, StoredTranscript], None] | None,
+) -> StoredTranscript:
     document = (parser or transcript_parser(pilot.settings))(data, filename, program_id, meeting_date)
     if not document.text.strip():
         raise PilotError(ErrorCode.INVALID_INPUT, f"{filename}: the transcript has no text")
@@ -182,6 +196,13 @@ _FAILURE_CODES = {
 
 @register_job(EXTRACT_JOB)
 def run_extraction_job(pilot: Pilot, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    with pilot.db.reading() as session:
+        size = document_text_size(session, int(params["document_id"]))
+    with collection_paused_for(size):  # a 10 MB paste is ~200k live turns: see pipeline/heap
+        return _run_extraction(pilot, params, progress)
+
+
+def _run_extraction(pilot: Pilot, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     document_id = int(params["document_id"])
     meeting_date = date.fromisoformat(params["meeting_date"]) if params.get("meeting_date") else None
     with pilot.db.transaction() as session:

@@ -30,6 +30,7 @@ from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.jobs import JobStatus
 from pilot.index.hybrid import IndexListener
 from pilot.pipeline.context import Pilot
+from pilot.pipeline.heap import collection_paused_for
 from pilot.pipeline.jobs import JobRunner, register_job
 from pilot.pipeline.jobs import Progress as JobProgress
 from pilot.settings import Settings
@@ -184,27 +185,32 @@ def index_pending(
     documents' states. A document the index refuses is marked `failed` with the error and retried
     by the next run."""
     with pilot.db.reading() as session:
-        ids = list(
-            session.execute(
-                select(DocumentRow.id)
-                .where(
-                    DocumentRow.program_id == program_id,
-                    DocumentRow.deleted_at.is_(None),
-                    DocumentRow.index_state != "indexed",
-                )
-                .order_by(DocumentRow.id)
-            ).scalars()
+        found = session.execute(
+            select(DocumentRow.id, func.length(DocumentRow.text))
+            .where(
+                DocumentRow.program_id == program_id,
+                DocumentRow.deleted_at.is_(None),
+                DocumentRow.index_state != "indexed",
+            )
+            .order_by(DocumentRow.id)
         )
+        sizes: dict[int, int] = {doc_id: size or 0 for doc_id, size in found}
+    ids = list(sizes)
     recorder = _IndexRecorder(pilot, report, len(ids), progress)
     for start in range(0, len(ids), batch):
-        with pilot.db.reading() as session:
-            rows = [row for row in (session.get(DocumentRow, i) for i in ids[start : start + batch]) if row]
-            docs = [(row.id, row.content_hash, row.index_state, to_document(row)) for row in rows]
-        recorder.stored = {doc.key: (doc_id, digest) for doc_id, digest, _, doc in docs}
-        backfill = [doc for _, _, state, doc in docs if state == BACKFILL]
-        if backfill:  # indexed by a version that kept chunk texts in the vector store only
-            index.add_documents(backfill, listener=recorder, stored_vectors=True)
-        index.add_documents([doc for _, _, state, doc in docs if state != BACKFILL], listener=recorder)
+        with collection_paused_for(sum(sizes[i] for i in ids[start : start + batch])):
+            _index_batch(pilot, index, recorder, ids[start : start + batch])
+
+
+def _index_batch(pilot: Pilot, index: DocumentIndexLike, recorder: _IndexRecorder, ids: list[int]) -> None:
+    with pilot.db.reading() as session:
+        rows = [row for row in (session.get(DocumentRow, i) for i in ids) if row]
+        docs = [(row.id, row.content_hash, row.index_state, to_document(row)) for row in rows]
+    recorder.stored = {doc.key: (doc_id, digest) for doc_id, digest, _, doc in docs}
+    backfill = [doc for _, _, state, doc in docs if state == BACKFILL]
+    if backfill:  # indexed by a version that kept chunk texts in the vector store only
+        index.add_documents(backfill, listener=recorder, stored_vectors=True)
+    index.add_documents([doc for _, _, state, doc in docs if state != BACKFILL], listener=recorder)
 
 
 class _IndexRecorder:

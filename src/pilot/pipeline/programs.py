@@ -9,6 +9,7 @@ from pilot.connectors.program_file import dump_program_yaml, parse_program_yaml
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.program import ProgramData, ProgramInfo, SaveSummary
 from pilot.pipeline.context import Pilot
+from pilot.pipeline.heap import collection_paused_for
 from pilot.store.audit import append_event
 from pilot.store.programs import list_programs, load_program, save_program
 
@@ -26,12 +27,14 @@ def read_file_bytes(path: Path) -> bytes:
 
 def parse_program(raw: bytes, *, source: str) -> ProgramData:
     """A program file's bytes checked against the schema: every problem with its YAML path and line."""
-    return parse_program_yaml(raw, source=source)
+    with collection_paused_for(len(raw)):  # a 64 MB file is millions of YAML tokens: see pipeline/heap
+        return parse_program_yaml(raw, source=source)
 
 
 def import_program_bytes(pilot: Pilot, raw: bytes, *, source: str, prune: bool = False) -> SaveSummary:
     """Validate everything first, then write it all in one transaction (all-or-nothing)."""
-    return save_program_data(pilot, parse_program_yaml(raw, source=source), source=source, prune=prune)
+    with collection_paused_for(len(raw)):
+        return save_program_data(pilot, parse_program(raw, source=source), source=source, prune=prune)
 
 
 def save_program_data(pilot: Pilot, data: ProgramData, *, source: str, prune: bool = False) -> SaveSummary:

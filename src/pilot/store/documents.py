@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pilot.domain.documents import Document, DocumentKind, Turn
@@ -134,6 +134,11 @@ def get_document_row(session: Session, program_id: str, document_id: int) -> Doc
     if row is None or row.program_id != program_id or row.deleted_at is not None:
         raise PilotError(ErrorCode.NOT_FOUND, f"document {document_id} not found in program {program_id!r}")
     return row
+
+
+def document_text_size(session: Session, document_id: int) -> int:
+    """Characters of a stored document's text (0 when it is gone), read without loading its turns."""
+    return session.scalar(select(func.length(DocumentRow.text)).where(DocumentRow.id == document_id)) or 0
 
 
 def document_headings(
