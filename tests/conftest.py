@@ -28,15 +28,23 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+@pytest.fixture(scope="session")
+def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache for the session, as one per machine in use: the ONNX export of the embedding
+    model runs once, not in every test that embeds (it takes seconds and holds the GIL, stalling
+    the servers the timing tests watch). tests/index/test_onnx_embedding.py exports into its own."""
+    return tmp_path_factory.mktemp("pilot-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _model_cache: Path) -> None:
     for key in list(os.environ):
         if key.startswith("PILOT_") and key != "PILOT_TEST_DATABASE_URL":
             monkeypatch.delenv(key)
     for key in ("OPENAI_API_KEY", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "AZURE_OPENAI_API_KEY"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("PILOT_DATA_DIR", str(tmp_path / "pilot-data"))
-    monkeypatch.setenv("PILOT_CACHE_DIR", str(tmp_path / "pilot-cache"))
+    monkeypatch.setenv("PILOT_CACHE_DIR", str(_model_cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 

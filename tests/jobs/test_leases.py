@@ -4,6 +4,7 @@ worker does not wait for the queue."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from datetime import timedelta
@@ -13,6 +14,7 @@ import pytest
 
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.jobs import JobStatus
+from pilot.pipeline.heap import LARGE_INPUT_BYTES, collection_paused_for
 from pilot.pipeline.jobs import JobPolicy, JobRunner, LocalWorkers, Progress, register_job
 from pilot.pipeline.programs import import_program_bytes
 from pilot.store.jobs import HOST, LeaseLost, claim_job, create_job, get_job_row, require_lease, wall_clock
@@ -33,6 +35,13 @@ def _ok(pilot: Any, params: dict[str, Any], report: Progress) -> dict[str, Any]:
 def _gated(pilot: Any, params: dict[str, Any], report: Progress) -> dict[str, Any]:
     while not GATE.wait(0.05):
         report(0, 1)  # keeps checking the lease, as real handlers do through progress
+    return {"ok": True}
+
+
+@register_job("test.large")
+def _large(pilot: Any, params: dict[str, Any], report: Progress) -> dict[str, Any]:
+    with collection_paused_for(LARGE_INPUT_BYTES):  # a large document, worked through without reports
+        GATE.wait(30)
     return {"ok": True}
 
 
@@ -125,6 +134,24 @@ def test_shutdown_hands_running_jobs_back_and_does_not_wait_for_the_queue(loaded
     GATE.set()
     with loaded.db.transaction() as session:
         assert get_job_row(session, running.id).worker is None
+
+
+def test_shutdown_resumes_garbage_collection_a_running_large_job_held_off(loaded: Any) -> None:
+    GATE.clear()
+    workers = LocalWorkers(loaded, threads=1, policy=JobPolicy(heartbeat_s=0.05), poll_s=0.05)
+    runner = JobRunner(loaded, queue=workers)
+    job = runner.submit("test.large", PROGRAM, {})
+    try:
+        for _ in range(200):
+            if runner.get(job.id).status == JobStatus.RUNNING:
+                break
+            time.sleep(0.02)
+        assert not gc.isenabled()  # the large step holds full collections off
+        runner.shutdown(grace_s=0.2)
+        assert gc.isenabled()  # the thread still runs; the process no longer waits on it
+    finally:
+        GATE.set()
+        gc.enable()
 
 
 def test_a_job_for_a_program_that_does_not_exist_is_a_404(loaded: Any) -> None:

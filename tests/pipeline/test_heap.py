@@ -10,7 +10,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from pilot.api.app import create_app
-from pilot.pipeline.heap import LARGE_INPUT_BYTES, collection_paused_for, startup_heap_frozen
+from pilot.pipeline.heap import (
+    LARGE_INPUT_BYTES,
+    collection_paused_for,
+    resume_collection,
+    startup_heap_frozen,
+)
 
 
 class Node:
@@ -68,4 +73,16 @@ def test_collection_resumes_when_the_step_fails() -> None:
             raise ValueError("the step failed")
     except ValueError:
         pass
+    assert gc.isenabled()
+
+
+def test_a_shutdown_takes_the_pause_back_from_a_step_that_did_not_stop() -> None:
+    step = collection_paused_for(LARGE_INPUT_BYTES)
+    step.__enter__()  # a job thread still working when its worker shut down
+    assert not gc.isenabled()
+    resume_collection()
+    assert gc.isenabled()
+    with collection_paused_for(LARGE_INPUT_BYTES):  # a later step pauses and resumes as usual
+        step.__exit__(None, None, None)  # the old step ends meanwhile: it no longer counts
+        assert not gc.isenabled()
     assert gc.isenabled()

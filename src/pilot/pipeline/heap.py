@@ -44,6 +44,7 @@ LARGE_INPUT_BYTES = 1_000_000
 
 _pausers = 0
 _enable_after = False
+_epoch = 0  # bumped when a shutdown takes the pause back from steps that did not stop
 _pausers_lock = threading.Lock()
 
 
@@ -60,10 +61,24 @@ def collection_paused_for(size_bytes: int) -> Iterator[None]:
             _enable_after = gc.isenabled()  # someone else's gc.disable() is theirs to undo
             gc.disable()
         _pausers += 1
+        epoch = _epoch
     try:
         yield
     finally:
         with _pausers_lock:
-            _pausers -= 1
-            if _pausers == 0 and _enable_after:
-                gc.enable()
+            if epoch == _epoch:
+                _pausers -= 1
+                if _pausers == 0 and _enable_after:
+                    gc.enable()
+
+
+def resume_collection() -> None:
+    """Collection resumes now, whatever steps are still running: a worker shutting down hands its
+    unfinished jobs back, and a job thread it could not stop must not keep collection off for the
+    rest of the process (an embedding process such as a test session goes on)."""
+    global _pausers, _epoch
+    with _pausers_lock:
+        if _pausers and _enable_after:
+            gc.enable()
+        _pausers = 0
+        _epoch += 1

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.jobs import Job, JobStatus
 from pilot.pipeline.context import Pilot
+from pilot.pipeline.heap import resume_collection
 from pilot.settings import Settings
 from pilot.store.jobs import (
     Claim,
@@ -310,6 +311,8 @@ class LocalWorkers:
         for job_id, attempt in unfinished.items():
             with self.pilot.db.transaction() as session:
                 release_job(session, job_id, attempt)
+        if unfinished:  # their threads stop at their next progress report (the lease is gone)
+            resume_collection()
 
 
 class JobRunner:
