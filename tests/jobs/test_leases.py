@@ -140,10 +140,11 @@ def test_shutdown_resumes_garbage_collection_a_running_large_job_held_off(loaded
     GATE.clear()
     workers = LocalWorkers(loaded, threads=1, policy=JobPolicy(heartbeat_s=0.05), poll_s=0.05)
     runner = JobRunner(loaded, queue=workers)
-    job = runner.submit("test.large", PROGRAM, {})
+    assert gc.isenabled()
+    runner.submit("test.large", PROGRAM, {})
     try:
-        for _ in range(200):
-            if runner.get(job.id).status == JobStatus.RUNNING:
+        for _ in range(500):  # the job is claimed, then its handler enters the large step
+            if not gc.isenabled():
                 break
             time.sleep(0.02)
         assert not gc.isenabled()  # the large step holds full collections off
