@@ -240,7 +240,7 @@ def test_a_search_reports_the_time_of_each_part_and_embeds_a_repeated_question_o
     calls.clear()
     timings: dict[str, float] = {}
     first = index.search("p", "vault firmware", timings=timings)
-    assert set(timings) == {"embed", "vector", "keyword", "fusion", "fetch"}
+    assert set(timings) == {"embed", "vector", "keyword", "keyword_wait", "fusion", "fetch"}
     assert all(ms >= 0 for ms in timings.values())
     again = index.search("p", "vault firmware")
     assert calls == [1] and [h.chunk_id for h in again] == [h.chunk_id for h in first]

@@ -18,6 +18,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -228,6 +229,22 @@ class DocumentIndex:
 
     # --- reading ---------------------------------------------------------------------------------
 
+    def _keyword_ranked(
+        self, program_id: str, query: str, config: RetrieverConfig, filters: Filters
+    ) -> tuple[list[tuple[str, float]], float]:
+        """The keyword arm's candidates and its own wall time in ms."""
+        started = time.perf_counter()
+        with self.db.reading() as session:
+            ranked = keyword_search(
+                session,
+                program_id,
+                keyword_terms(query),
+                config.keyword.candidates,
+                chunk_filter=filters.chunk_filter(),
+                budget=config.keyword.term_budget,
+            )
+        return ranked, (time.perf_counter() - started) * 1000
+
     def search(
         self,
         program_id: str,
@@ -242,7 +259,8 @@ class DocumentIndex:
         timings: dict[str, float] | None = None,
     ) -> list[Hit]:
         """The program's best chunks for `query`. `timings`, when given, receives each part's
-        wall time in ms: embed (the query vector), vector, keyword, fusion, fetch (the rows)."""
+        wall time in ms: embed (the query vector), vector, keyword (the keyword arm, beside the
+        other two), keyword_wait (what it added after them), fusion, fetch (the rows)."""
         config = self.config(retriever)
         if not query.strip():
             return []
@@ -253,27 +271,27 @@ class DocumentIndex:
             since=since,
             until=until,
         )
+        # The keyword arm needs no query vector: it runs on its own thread while the query is
+        # embedded and the vector arm searched (SQLite, ONNX Runtime and Chroma release the GIL).
+        keyword_arm: Future[tuple[list[tuple[str, float]], float]] | None = None
+        if config.keyword.weight > 0 and config.keyword.candidates > 0:
+            keyword_arm = _arm_threads().submit(self._keyword_ranked, program_id, query, config, filters)
         vector_ranked: list[tuple[str, float]] = []
         if config.vector.weight > 0 and config.vector.candidates > 0:
             vector = query_vector(self.embedder, query)
             clock.lap("embed")
             vector_ranked = self.vectors.query(program_id, vector, config.vector.candidates, filters.where())
             clock.lap("vector")
+        keyword_ranked: list[tuple[str, float]] = []
+        if keyword_arm is not None:
+            keyword_ranked, keyword_ms = keyword_arm.result()
+            clock.lap("keyword_wait")  # what the keyword arm added after the vector arm was done
+            if timings is not None:
+                timings["keyword"] = keyword_ms
+        fused, ranks = _fuse(config, vector_ranked, keyword_ranked)
+        wanted = k or config.k
+        clock.lap("fusion")
         with self.db.reading() as session:
-            keyword_ranked: list[tuple[str, float]] = []
-            if config.keyword.weight > 0 and config.keyword.candidates > 0:
-                keyword_ranked = keyword_search(
-                    session,
-                    program_id,
-                    keyword_terms(query),
-                    config.keyword.candidates,
-                    chunk_filter=filters.chunk_filter(),
-                    budget=config.keyword.term_budget,
-                )
-                clock.lap("keyword")
-            fused, ranks = _fuse(config, vector_ranked, keyword_ranked)
-            wanted = k or config.k
-            clock.lap("fusion")
             # Rows for the best few first; more only when some of those are not (or no longer)
             # the program's committed chunks.
             hits: list[Hit] = []
@@ -301,6 +319,19 @@ class DocumentIndex:
                         break
             clock.lap("fetch")
         return hits
+
+
+_arm_pool: ThreadPoolExecutor | None = None
+_arm_pool_lock = threading.Lock()
+
+
+def _arm_threads() -> ThreadPoolExecutor:
+    """Threads for keyword arms, made on first search (none at import)."""
+    global _arm_pool
+    with _arm_pool_lock:
+        if _arm_pool is None:
+            _arm_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pilot-keyword-arm")
+        return _arm_pool
 
 
 class _Clock:
