@@ -46,6 +46,7 @@ CASES: list[tuple[str, set[str] | int]] = [
     ("Which decisions is Robert on the hook for?", {"decision:DEC-07", "decision:DEC-08"}),
     ("Which open readiness items sit with Omar Farouk?", {"readiness:RD-01", "readiness:RD-02"}),
     ("Who is the decider on the PCI compensating control decision?", {"decision:DEC-09"}),
+    ("Who owns the HSM tokenization API?", {"dependency:DEP-03"}),  # no record kind said
     # states
     ("Which decisions have blown through their needed-by date?", {"decision:DEC-08", "decision:DEC-09"}),
     ("List the deliverables that are blocked", {"dependency:DEP-11", "dependency:DEP-15"}),

@@ -262,6 +262,7 @@ def _assemble(
             for k in ("count", "window", "older_than_days", "stale_days", "severity", "critical_path")
         )
         or (values.get("relation") and topic)
+        or (values.get("asks_owner") and topic)  # "who owns phishing-resistant MFA?": owned records
         or any(s not in ("open", "any") for s in states)
         or strong_open
     )
