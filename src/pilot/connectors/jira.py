@@ -45,8 +45,8 @@ MAX_COMMENTS = 20  # the newest ones; older discussion rarely changes what a tic
 Deployment = Literal["cloud", "server"]
 
 
-@register_source("jira")
-def jira_from_settings(settings: Settings) -> JiraConnector:
+def checked_jira_settings(settings: Settings) -> str:
+    """The configured JQL, once Jira's credentials are known to be set (both Jira pulls use it)."""
     server = settings.jira_deployment == "server"
     if not (settings.jira_url and settings.jira_api_token and (server or settings.jira_email)):
         needs = (
@@ -55,15 +55,43 @@ def jira_from_settings(settings: Settings) -> JiraConnector:
             else "PILOT_JIRA_URL, PILOT_JIRA_EMAIL and PILOT_JIRA_API_TOKEN"
         )
         raise PilotError(ErrorCode.NOT_CONFIGURED, f"Jira needs {needs}")
-    jql = settings.jira_jql or (
+    return settings.jira_jql or (
         f'project = "{settings.jira_project_key}"' if settings.jira_project_key else ""
     )
-    if not JiraConnector.bounded(jql):
+
+
+def without_order(jql: str) -> str:
+    """The JQL without its ORDER BY (a pull and a census choose their own order)."""
+    lowered = jql.lower()
+    return (jql[: lowered.index("order by")] if "order by" in lowered else jql).strip()
+
+
+def jira_http(
+    base_url: str, email: str, token: str, deployment: Deployment, sleep: Sleep | None
+) -> HttpClient:
+    """An HTTP client authenticated as Jira Cloud or Data Center expects."""
+    kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
+    headers = {"Accept": "application/json"}
+    auth: tuple[str, str] | None = None
+    if deployment == "server":  # a Data Center personal access token
+        headers["Authorization"] = f"Bearer {token}"
+        hint = "PILOT_JIRA_API_TOKEN"
+    else:  # Cloud: e-mail + API token, HTTP basic
+        auth = (email, token)
+        hint = "PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN"
+    return HttpClient(base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint, **kwargs)
+
+
+@register_source("jira")
+def jira_from_settings(settings: Settings) -> JiraConnector:
+    jql = checked_jira_settings(settings)
+    if not without_order(jql):
         # Jira Cloud answers an unrestricted search with 400 "Unbounded JQL queries are not allowed".
         raise PilotError(
             ErrorCode.NOT_CONFIGURED,
             "Jira sync needs PILOT_JIRA_JQL (for example: project = PAY) or PILOT_JIRA_PROJECT_KEY",
         )
+    assert settings.jira_url is not None and settings.jira_api_token is not None  # checked above
     return JiraConnector(
         settings.jira_url,
         settings.jira_email or "",
@@ -89,28 +117,14 @@ class JiraConnector:
         self.base_url = base_url.rstrip("/")
         self.jql = jql
         self.deployment = deployment
-        kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
-        headers = {"Accept": "application/json"}
-        auth: tuple[str, str] | None = None
-        if deployment == "server":  # a Data Center personal access token
-            headers["Authorization"] = f"Bearer {token}"
-            hint = "PILOT_JIRA_API_TOKEN"
-        else:  # Cloud: e-mail + API token, HTTP basic
-            auth = (email, token)
-            hint = "PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN"
-        self.http = HttpClient(
-            self.base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint, **kwargs
-        )
+        self.http = jira_http(self.base_url, email, token, deployment, sleep)
 
     @staticmethod
     def bounded(jql: str) -> bool:
-        lowered = jql.lower()
-        return bool((jql[: lowered.index("order by")] if "order by" in lowered else jql).strip())
+        return bool(without_order(jql))
 
     def _base_jql(self) -> str:
-        """The configured JQL without its ORDER BY (a pull and a census choose their own order)."""
-        lowered = self.jql.lower()
-        return (self.jql[: lowered.index("order by")] if "order by" in lowered else self.jql).strip()
+        return without_order(self.jql)
 
     def _query(self, since: str | None) -> str:
         # Always oldest change first, whatever order the configured JQL asks for: the cursor saved

@@ -17,34 +17,32 @@ from typing import Any, Literal
 
 from pilot.connectors.base import failure
 from pilot.connectors.delivery_batch import ITEM_ERRORS, DeliveryBatch, required_time
-from pilot.connectors.http import HttpClient, Sleep
-from pilot.connectors.jira import browse_url, parse_time
+from pilot.connectors.http import Sleep
+from pilot.connectors.jira import (
+    SEARCH,
+    SERVER_SEARCH,
+    browse_url,
+    checked_jira_settings,
+    jira_http,
+    parse_time,
+    without_order,
+)
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.signals import Ticket, TicketChange
 from pilot.settings import Settings
 
-SEARCH = "/rest/api/3/search/jql"
-SERVER_SEARCH = "/rest/api/2/search"
 FIELDS = "summary,status,updated"
 KEPT_FIELDS = frozenset({"status", "flagged"})
 PAGE_SIZE = 50
 
 
 def jira_changelog_from_settings(settings: Settings) -> JiraChangelog:
-    server = settings.jira_deployment == "server"
-    if not (settings.jira_url and settings.jira_api_token and (server or settings.jira_email)):
-        raise PilotError(
-            ErrorCode.NOT_CONFIGURED,
-            "Jira needs PILOT_JIRA_URL, PILOT_JIRA_API_TOKEN" + ("" if server else " and PILOT_JIRA_EMAIL"),
-        )
-    jql = settings.jira_jql or (
-        f'project = "{settings.jira_project_key}"' if settings.jira_project_key else ""
-    )
-    base = jql.split(" ORDER BY ")[0].split(" order by ")[0].strip()
+    base = without_order(checked_jira_settings(settings))
     if not base:
         raise PilotError(
             ErrorCode.NOT_CONFIGURED, "the Jira changelog pull needs PILOT_JIRA_JQL or PILOT_JIRA_PROJECT_KEY"
         )
+    assert settings.jira_url is not None and settings.jira_api_token is not None  # checked above
     return JiraChangelog(
         settings.jira_url,
         settings.jira_email or "",
@@ -70,21 +68,7 @@ class JiraChangelog:
         self.base_url = base_url.rstrip("/")
         self.jql = jql
         self.deployment = deployment
-        kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
-        headers = {"Accept": "application/json"}
-        auth: tuple[str, str] | None = None
-        if deployment == "server":
-            headers["Authorization"] = f"Bearer {token}"
-        else:
-            auth = (email, token)
-        self.http = HttpClient(
-            self.base_url,
-            source="jira",
-            auth=auth,
-            headers=headers,
-            credentials_hint="PILOT_JIRA_API_TOKEN",
-            **kwargs,
-        )
+        self.http = jira_http(self.base_url, email, token, deployment, sleep)
 
     def _query(self, since: str | None) -> str:
         if not since:
