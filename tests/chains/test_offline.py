@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
+import pytest
 
 from pilot.chains.offline import OfflineExtractor, OfflineModel, OfflineParams
 from pilot.chains.offline_text import clean_spoken, minutes_style, problem_style
@@ -127,3 +128,26 @@ def test_spoken_text_is_cleaned_and_phrased_as_minutes() -> None:
     assert problem_style("is it too expensive?", "X") == "Whether it is too expensive."
     assert problem_style("we can't afford the LCD", "X") == "The group cannot afford the LCD."
     assert problem_style("the us-east-1 failover is blocked", "X") == "The us-east-1 failover is blocked."
+
+
+def test_a_long_transcript_reports_progress_while_it_is_read_and_stops_when_told() -> None:
+    """A report is where a job that lost its lease stops (pipeline/jobs): a 200k-turn paste must not
+    run to its end unheard after its worker shut down."""
+    turns = meeting_document(SYNC * 1_000).turns  # 10,000 turns
+    reports: list[tuple[int, int]] = []
+    OfflineExtractor().extract_turns(turns, progress=lambda done, total: reports.append((done, total)))
+    assert len(reports) >= 6 and reports[-1] == (len(turns), len(turns))
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+
+    class Stop(Exception):
+        pass
+
+    seen: list[int] = []
+
+    def stop_early(done: int, total: int) -> None:
+        seen.append(done)
+        raise Stop
+
+    with pytest.raises(Stop):
+        OfflineExtractor().extract_turns(turns, progress=stop_early)
+    assert seen == [500]  # the first report: 2,000 turns cleaned (reading is half the work, in two passes)

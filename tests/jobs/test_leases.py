@@ -4,7 +4,6 @@ worker does not wait for the queue."""
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from datetime import timedelta
@@ -14,7 +13,12 @@ import pytest
 
 from pilot.domain.errors import ErrorCode, PilotError
 from pilot.domain.jobs import JobStatus
-from pilot.pipeline.heap import LARGE_INPUT_BYTES, collection_paused_for
+from pilot.pipeline.heap import (
+    LARGE_INPUT_BYTES,
+    collection_paused_for,
+    full_passes_paused,
+    resume_collection,
+)
 from pilot.pipeline.jobs import JobPolicy, JobRunner, LocalWorkers, Progress, register_job
 from pilot.pipeline.programs import import_program_bytes
 from pilot.store.jobs import HOST, LeaseLost, claim_job, create_job, get_job_row, require_lease, wall_clock
@@ -140,19 +144,19 @@ def test_shutdown_resumes_garbage_collection_a_running_large_job_held_off(loaded
     GATE.clear()
     workers = LocalWorkers(loaded, threads=1, policy=JobPolicy(heartbeat_s=0.05), poll_s=0.05)
     runner = JobRunner(loaded, queue=workers)
-    assert gc.isenabled()
+    assert not full_passes_paused()
     runner.submit("test.large", PROGRAM, {})
     try:
         for _ in range(500):  # the job is claimed, then its handler enters the large step
-            if not gc.isenabled():
+            if full_passes_paused():
                 break
             time.sleep(0.02)
-        assert not gc.isenabled()  # the large step holds full collections off
+        assert full_passes_paused()  # the large step holds full collections off
         runner.shutdown(grace_s=0.2)
-        assert gc.isenabled()  # the thread still runs; the process no longer waits on it
+        assert not full_passes_paused()  # the thread still runs; the process no longer waits on it
     finally:
         GATE.set()
-        gc.enable()
+        resume_collection()
 
 
 def test_a_job_for_a_program_that_does_not_exist_is_a_404(loaded: Any) -> None:

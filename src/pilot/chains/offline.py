@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -158,16 +158,36 @@ def _addressed(
     return previous
 
 
+# Turns read between progress reports: a report is also where a job that lost its lease stops (a
+# shutting-down worker hands it back), so a 200k-turn paste must report while it is read.
+REPORT_EVERY_TURNS = 2_000
+EMBED_SLICE = 4_096  # distinct texts embedded between progress reports
+
+
 def sentence_rows(
-    turns: Sequence[Turn], *, participants: Sequence[str] = (), min_words: int = 4
+    turns: Sequence[Turn],
+    *,
+    participants: Sequence[str] = (),
+    min_words: int = 4,
+    on_turns_read: Callable[[int], None] | None = None,
 ) -> list[SentenceRow]:
     speakers = list(dict.fromkeys([t.speaker for t in turns if t.speaker] + list(participants)))
-    said = [(t.index, t.speaker, clean_spoken(t.text)) for t in turns]
+    total = len(turns)
+
+    def read(position: int, first_pass: bool) -> None:  # two passes over the turns, half each
+        if on_turns_read is not None and position and position % REPORT_EVERY_TURNS == 0:
+            on_turns_read(position // 2 if first_pass else (total + position) // 2)
+
+    said: list[tuple[int, str | None, str]] = []
+    for position, turn in enumerate(turns):
+        read(position, True)
+        said.append((turn.index, turn.speaker, clean_spoken(turn.text)))
     labels = sorted({t.speaker for t in turns if t.speaker})
     rows: list[SentenceRow] = []
     previous: str | None = None
     for position, turn in enumerate(turns):
-        cleaned = clean_spoken(turn.text)
+        read(position, False)
+        cleaned = said[position][2]
         if not cleaned:
             continue
         addressed = _addressed(cleaned, turn.speaker, previous, speakers, labels)
@@ -235,14 +255,26 @@ class OfflineExtractor:
     def extract_turns(
         self, turns: Sequence[Turn], *, participants: Sequence[str] = (), progress: Progress | None = None
     ) -> tuple[ExtractionOutput, dict[str, list[float]]]:
-        rows = sentence_rows(turns, participants=participants, min_words=self.params.min_words)
-        if progress:
-            progress(len(turns) // 2, len(turns))  # read and split: half the work
+        total = len(turns)
+
+        def read(done: int) -> None:  # reading and splitting is the first half of the work
+            if progress:
+                progress(done // 2, total)
+
+        rows = sentence_rows(
+            turns, participants=participants, min_words=self.params.min_words, on_turns_read=read
+        )
+        read(total)
         if not rows:
             if progress:
-                progress(len(turns), len(turns))
+                progress(total, total)
             return ExtractionOutput.empty(), {}
-        chosen = self._choose(rows)
+
+        def embedded(fraction: float) -> None:  # embedding the rows is most of the second half
+            if progress:
+                progress(total // 2 + int(fraction * (total - total // 2) * 0.9), total)
+
+        chosen = self._choose(rows, embedded)
         if progress:
             progress(len(turns), len(turns))
         actions = drop_offers(rows, merge_requests(rows, chosen["actions"]))
@@ -264,14 +296,20 @@ class OfflineExtractor:
         }
         return output, confidence
 
-    def _choose(self, rows: Sequence[SentenceRow]) -> dict[str, list[tuple[int, float]]]:
+    def _choose(
+        self, rows: Sequence[SentenceRow], embedded: Callable[[float], None]
+    ) -> dict[str, list[tuple[int, float]]]:
         if self._embedder is None or self._model is None:
             plain = {kind: row_confidences(kind, rows, None, self.params) for kind in KINDS}
             return assign_and_select(rows, plain, dict.fromkeys(KINDS), self.params)
         # Actions and decisions share their phrasing: embed each distinct text once.
         texts = sorted({row.phrased[kind] for row in rows for kind in KINDS})
         position = {text: i for i, text in enumerate(texts)}
-        all_vectors = self._embedder(texts)
+        parts = []
+        for start in range(0, len(texts), EMBED_SLICE):
+            parts.append(self._embedder(texts[start : start + EMBED_SLICE]))
+            embedded(min(1.0, (start + EMBED_SLICE) / len(texts)))
+        all_vectors = np.concatenate(parts)
         scores: dict[str, np.ndarray] = {}
         vectors_of: dict[str, Vectors | None] = {}
         for kind in KINDS:

@@ -390,6 +390,19 @@ def ingest_upload(
     stored; an export with some bad records stores the good ones and reports the rest. With a
     `runner`, indexing is a background job enqueued in the transaction that stores the file (the
     request never indexes); without one (tests, scripts) it indexes here."""
+    with collection_paused_for(len(data)):  # a 19 MB file is ~400k live turns: see pipeline/heap
+        return _ingest_upload(pilot, program_id, data, filename, index, meeting_date, runner)
+
+
+def _ingest_upload(
+    pilot: Pilot,
+    program_id: str,
+    data: bytes,
+    filename: str,
+    index: DocumentIndexLike | None,
+    meeting_date: date | None,
+    runner: JobRunner | None,
+) -> IngestReport:
     zone = _program_zone(pilot, program_id)
     name = Path(filename or "upload.txt").name or "upload.txt"
     batch = read_bytes(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pilot.domain.errors import ErrorCode, PilotError
+from pilot.store import json_columns
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -123,12 +124,17 @@ def _sqlite_begin(conn: Any) -> None:
     )
 
 
+# Large JSON values (a long transcript's turns) are encoded and decoded a slice at a time, so the
+# other threads of the process get the GIL meanwhile (store/json_columns).
+_JSON_CODEC: dict[str, Any] = {"json_serializer": json_columns.dumps, "json_deserializer": json_columns.loads}
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_JSON_CODEC)
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "connect")
@@ -137,7 +143,7 @@ def make_engine(url: str) -> Engine:
 
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_JSON_CODEC)
 
 
 def _head_revisions() -> set[str]:
