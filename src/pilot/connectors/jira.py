@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pilot.connectors.base import PullBatch, failure, register_source
 from pilot.connectors.http import HttpClient, Sleep
@@ -66,43 +66,10 @@ def without_order(jql: str) -> str:
     return (jql[: lowered.index("order by")] if "order by" in lowered else jql).strip()
 
 
-def jira_http(
-    base_url: str, email: str, token: str, deployment: Deployment, sleep: Sleep | None
-) -> HttpClient:
-    """An HTTP client authenticated as Jira Cloud or Data Center expects."""
-    kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
-    headers = {"Accept": "application/json"}
-    auth: tuple[str, str] | None = None
-    if deployment == "server":  # a Data Center personal access token
-        headers["Authorization"] = f"Bearer {token}"
-        hint = "PILOT_JIRA_API_TOKEN"
-    else:  # Cloud: e-mail + API token, HTTP basic
-        auth = (email, token)
-        hint = "PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN"
-    return HttpClient(base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint, **kwargs)
-
-
-@register_source("jira")
-def jira_from_settings(settings: Settings) -> JiraConnector:
-    jql = checked_jira_settings(settings)
-    if not without_order(jql):
-        # Jira Cloud answers an unrestricted search with 400 "Unbounded JQL queries are not allowed".
-        raise PilotError(
-            ErrorCode.NOT_CONFIGURED,
-            "Jira sync needs PILOT_JIRA_JQL (for example: project = PAY) or PILOT_JIRA_PROJECT_KEY",
-        )
-    assert settings.jira_url is not None and settings.jira_api_token is not None  # checked above
-    return JiraConnector(
-        settings.jira_url,
-        settings.jira_email or "",
-        settings.jira_api_token.get_secret_value(),
-        jql=jql,
-        deployment=settings.jira_deployment,
-    )
-
-
-class JiraConnector:
-    source = "jira"
+class JiraPull:
+    """What both Jira pulls (tickets, changelog) hold: the site, the JQL they pull and a client
+    authenticated as Jira Cloud (e-mail + API token, HTTP basic) or Data Center (a personal access
+    token as a Bearer token) expects."""
 
     def __init__(
         self,
@@ -117,7 +84,46 @@ class JiraConnector:
         self.base_url = base_url.rstrip("/")
         self.jql = jql
         self.deployment = deployment
-        self.http = jira_http(self.base_url, email, token, deployment, sleep)
+        kwargs: dict[str, Any] = {"sleep": sleep} if sleep else {}
+        headers = {"Accept": "application/json"}
+        auth: tuple[str, str] | None = None
+        if deployment == "server":
+            headers["Authorization"] = f"Bearer {token}"
+            hint = "PILOT_JIRA_API_TOKEN"
+        else:
+            auth = (email, token)
+            hint = "PILOT_JIRA_EMAIL / PILOT_JIRA_API_TOKEN"
+        self.http = HttpClient(
+            self.base_url, source="jira", auth=auth, headers=headers, credentials_hint=hint, **kwargs
+        )
+
+    @classmethod
+    def configured(cls, settings: Settings, jql: str) -> Self:
+        """The pull on the configured site (after `checked_jira_settings`)."""
+        assert settings.jira_url is not None and settings.jira_api_token is not None
+        return cls(
+            settings.jira_url,
+            settings.jira_email or "",
+            settings.jira_api_token.get_secret_value(),
+            jql=jql,
+            deployment=settings.jira_deployment,
+        )
+
+
+@register_source("jira")
+def jira_from_settings(settings: Settings) -> JiraConnector:
+    jql = checked_jira_settings(settings)
+    if not without_order(jql):
+        # Jira Cloud answers an unrestricted search with 400 "Unbounded JQL queries are not allowed".
+        raise PilotError(
+            ErrorCode.NOT_CONFIGURED,
+            "Jira sync needs PILOT_JIRA_JQL (for example: project = PAY) or PILOT_JIRA_PROJECT_KEY",
+        )
+    return JiraConnector.configured(settings, jql)
+
+
+class JiraConnector(JiraPull):
+    source = "jira"
 
     @staticmethod
     def bounded(jql: str) -> bool:

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pilot.connectors.base import failure
 from pilot.connectors.delivery_batch import ITEM_ERRORS, DeliveryBatch, required_time
-from pilot.connectors.http import Sleep
 from pilot.connectors.jira import (
     SEARCH,
     SERVER_SEARCH,
+    JiraPull,
     browse_url,
     checked_jira_settings,
-    jira_http,
     parse_time,
     without_order,
 )
@@ -42,33 +41,11 @@ def jira_changelog_from_settings(settings: Settings) -> JiraChangelog:
         raise PilotError(
             ErrorCode.NOT_CONFIGURED, "the Jira changelog pull needs PILOT_JIRA_JQL or PILOT_JIRA_PROJECT_KEY"
         )
-    assert settings.jira_url is not None and settings.jira_api_token is not None  # checked above
-    return JiraChangelog(
-        settings.jira_url,
-        settings.jira_email or "",
-        settings.jira_api_token.get_secret_value(),
-        jql=base,
-        deployment=settings.jira_deployment,
-    )
+    return JiraChangelog.configured(settings, base)
 
 
-class JiraChangelog:
+class JiraChangelog(JiraPull):
     source = "jira-changelog"
-
-    def __init__(
-        self,
-        base_url: str,
-        email: str,
-        token: str,
-        *,
-        jql: str,
-        deployment: Literal["cloud", "server"] = "cloud",
-        sleep: Sleep | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.jql = jql
-        self.deployment = deployment
-        self.http = jira_http(self.base_url, email, token, deployment, sleep)
 
     def _query(self, since: str | None) -> str:
         if not since:
