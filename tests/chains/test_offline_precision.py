@@ -44,6 +44,17 @@ def test_a_question_is_never_a_decision() -> None:
     assert rule_confidence("decisions", "So we decided to ship with the web fallback.") >= 0.85
 
 
+def test_an_agreement_that_does_not_say_what_was_agreed_is_not_a_decision() -> None:
+    for empty in (
+        "The group agreed before.",
+        "It's basically what we agreed upon.",
+        "Okay, that's decided then.",
+    ):
+        assert rule_confidence("decisions", empty) == 0.0, empty
+    assert rule_confidence("decisions", "We agreed on yellow.") >= 0.85  # short, but it says what
+    assert rule_confidence("decisions", "So we decided to keep the kinetic battery.") >= 0.85
+
+
 def test_a_request_answered_yes_is_one_action_for_the_person_asked(program: ProgramData) -> None:
     result = _drafts(
         program,
@@ -80,6 +91,9 @@ def test_the_deadline_is_not_the_date_of_the_thing() -> None:
 
 
 def test_titles_are_short_tasks_and_questions_name_the_person_asked() -> None:
+    # the due phrase stays when it is all the task names: "Take Friday the 27th", not "Take"
+    assert imperative_task("take Friday the 27th?", "Friday the 27th") == "Take Friday the 27th"
+    assert imperative_task("cover Thursday.", "Thursday") == "Cover Thursday"
     assert imperative_task(
         "have the cutover rota out by end of next week, promise.", "by end of next week"
     ) == ("Have the cutover rota out")
@@ -101,3 +115,18 @@ def test_every_draft_has_a_confidence_and_dated_commitments_are_surest(program: 
     assert all(c is not None for c in confidences.values())
     runbook = next(c for t, c in confidences.items() if "runbook" in t)
     assert runbook is not None and runbook >= 0.85
+
+
+def test_a_raid_title_drops_the_spoken_lead_in_that_names_its_type(program: ProgramData) -> None:
+    result = _drafts(
+        program,
+        [
+            (
+                "Priya Raman",
+                "The main risk is that the vendor certificate renewal lands after the cutover window.",
+            )
+        ],
+    )
+    (risk,) = result.of_kind(DraftKind.RAID)
+    assert risk.payload.title.startswith("The vendor certificate renewal lands after")
+    assert "main risk" in risk.payload.evidence.quote  # the evidence keeps the words as said

@@ -486,6 +486,15 @@ def _decision(row: SentenceRow) -> DecisionCandidate:
     )
 
 
+# The spoken lead-in names the RAID type, which the entry already carries: "The risk is the
+# retention on ledger.postings.v1 ..." is titled "The retention on ledger.postings.v1 ...".
+_RAID_LEAD_IN = re.compile(
+    r"^(?:(?:and|but|so|well|okay|also),?\s+)?(?:the|my|our|one|another)\s+(?:big\s+|main\s+|real\s+|other\s+)?"
+    r"(?:risk|concern|worry|problem|issue|blocker|dependency)\s+(?:here\s+)?(?:is|was)\s+(?:that\s+)?",
+    re.I,
+)
+
+
 def _raid(row: SentenceRow) -> RaidCandidate:
     text = row.phrased["problems"]
     kind: Literal["risk", "assumption", "issue", "dependency"] = "issue"
@@ -495,8 +504,9 @@ def _raid(row: SentenceRow) -> RaidCandidate:
         kind = "issue"
     elif _RISK_WORDS.search(row.sentence):
         kind = "risk"
-    words = text.rstrip(".").split()
+    words = _RAID_LEAD_IN.sub("", text).rstrip(".").split() or text.rstrip(".").split()
     title = " ".join(words[:10]) + ("..." if len(words) > 10 else "")
+    title = title[:1].upper() + title[1:]
     return RaidCandidate(
         kind=kind,
         title=title,

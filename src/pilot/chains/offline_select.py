@@ -12,7 +12,9 @@ Forms that are never a draft of a kind are excluded before any scoring:
 - a first-person commitment is an action, not a decision;
 - a description ("this is the chip ...", "it's on the checklist") is not a decision;
 - a fragment (fewer than three content words once the subject, fillers and the due date are taken
-  out) and small talk (no work content) are nothing.
+  out) and small talk (no work content) are nothing;
+- an agreement that does not say what was agreed ("it's basically what we agreed upon") is not a
+  decision.
 
 A request answered by the person asked ("Samir, can you take Friday?" ... "Sure") is one action,
 surer for the yes; answered with a no it is dropped. The addressee restating the request ("Sure,
@@ -113,6 +115,14 @@ _STOP = frozenset(
     let let's gonna going get got go like think know mean say said see""".split()
 )
 
+# Words that say a decision was made, or when, but not what: "It's basically what we agreed upon."
+# and "The group agreed before." name no decision a program manager could record.
+_AGREEMENT_ONLY = frozenset(
+    """agree agreed agreeing agreement decide decided decision decisions settle settled final
+    finally upon before already earlier basically what which whatever everybody everyone group
+    said discussed talked last time yesterday previously that's what's there's we've""".split()
+)
+
 Kind = str  # "actions" | "decisions" | "problems"
 
 
@@ -153,6 +163,8 @@ def rule_confidence(kind: Kind, sentence: str, reply: Reply | None = None) -> fl
         return _action_confidence(text, question, due, hedged, reply)
     if kind == "decisions":
         if question or is_request(text) or _COMMITMENT.match(text):
+            return 0.0
+        if not [w for w in content if w not in _AGREEMENT_ONLY]:  # agreement without a subject
             return 0.0
         if _STRONG_DECISION.search(text):
             return 0.9

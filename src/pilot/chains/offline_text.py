@@ -196,10 +196,14 @@ _TRAILING = re.compile(
 
 def imperative_task(predicate: str, due: str | None = None) -> str:
     """A task title: the predicate without its due phrase and trailing asides, starting with a verb
-    in capitals ("have the rollback runbook done by Friday." -> "Have the rollback runbook done")."""
+    in capitals ("have the rollback runbook done by Friday." -> "Have the rollback runbook done").
+    When the due phrase is the task's only object it stays: "take Friday the 27th" -> "Take Friday
+    the 27th", not "Take"."""
     text = predicate.strip()
     if due:
-        text = re.sub(rf"[,]?\s*{re.escape(due)}\b", "", text, count=1, flags=re.I)
+        without_due = re.sub(rf"[,]?\s*{re.escape(due)}\b", "", text, count=1, flags=re.I)
+        if len(re.findall(r"[A-Za-z0-9']+", without_due)) >= 2:
+            text = without_due
     text = re.sub(r"\s+", " ", text).strip(" ,;-")
     # the task, not the clause after it: "..., and then the clock starts", "..., after I talk to X"
     text = re.split(
