@@ -118,3 +118,23 @@ def test_bulk_approval_skips_open_questions(pilot: Pilot) -> None:
     assert draft_id in result.skipped and not result.approved
     with pytest.raises(PilotError):
         review.reject(pilot, SAMPLE_PROGRAM_ID, draft_id, reason=" ")
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("R", "a risk"), ("A", "an assumption"), ("I", "an issue"), ("D", "a dependency"), ("?", "an entry")],
+)
+def test_the_queue_names_the_raid_entry_an_approval_creates(kind: str, words: str) -> None:
+    from datetime import UTC, datetime
+
+    from pilot.domain.drafts import Draft, Provenance
+
+    draft = Draft(
+        id="d1",
+        program_id=SAMPLE_PROGRAM_ID,
+        kind=DraftKind.RAID,
+        payload={"kind": kind, "title": "Retention on the ledger topic"},
+        provenance=Provenance(engine="offline"),
+        created_at=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    assert review.record_description(draft) == f"{words} in the RAID log"

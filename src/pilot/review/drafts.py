@@ -32,6 +32,7 @@ from pilot.domain.program import (
     Decision,
     DecisionStatus,
     RaidItem,
+    RaidKind,
     ref,
 )
 from pilot.domain.status import StatusDraft
@@ -315,6 +316,14 @@ def _question_record(
     return f"question:{draft_id}", None
 
 
+_RAID_WORDS = {
+    RaidKind.RISK.value: "a risk",
+    RaidKind.ASSUMPTION.value: "an assumption",
+    RaidKind.ISSUE.value: "an issue",
+    RaidKind.DEPENDENCY.value: "a dependency",
+}
+
+
 def record_description(draft: Draft) -> str:
     """What approving the draft creates, in words, for the queue and `pilot review approve`."""
     payload = draft.payload
@@ -323,7 +332,8 @@ def record_description(draft: Draft) -> str:
         due = payload.get("due") or "no due date"
         return f"an action item (owner {owner}, due {due})"
     if draft.kind == DraftKind.RAID:
-        return f"a {payload.get('kind', 'RAID')} in the RAID log"
+        kind = _RAID_WORDS.get(str(payload.get("kind")), "an entry")
+        return f"{kind} in the RAID log"
     if draft.kind == DraftKind.DECISION:
         return "a decided decision in the decision log"
     if draft.kind == DraftKind.QUESTION:
