@@ -224,12 +224,13 @@ class ChromaVectors:
     ) -> list[tuple[str, float]]:
         with self._holder.use(write=False) as client:
             collection = self._holder.collection(client, program_id, create=False)
-            count = collection.count() if collection is not None else 0
-            if count == 0:
+            if collection is None or k <= 0:
                 return []
+            # No count() first: Chroma answers a k above the collection's size with what it has,
+            # and counting cost 10 ms at 100k vectors, five times the search itself.
             result = collection.query(
                 query_embeddings=np.asarray([vector], dtype=np.float32),
-                n_results=min(k, count),
+                n_results=k,
                 where=where or None,
                 include=["distances"],
             )
