@@ -145,26 +145,42 @@ def ratio_kpi(
     )
 
 
-def add_closure_rate(
-    out: DetectorOutput,
-    kpi_id: str,
-    name: str,
-    rule_id: str,
-    *,
-    on_time: int,
-    due: int,
-    target: float,
-    detail: str,
-    sentence: str,
-    late: Sequence[str],
-) -> None:
-    """A family's on-time share KPI, and its finding when the share is below the target."""
-    kpi = ratio_kpi(kpi_id, name, on_time, due, target, detail=detail)
-    out.kpis.append(kpi)
-    values: dict[str, float | int] = {"on_time": on_time, "due": due, "target": target}
-    finding = rate_finding(kpi, rule_id, sentence, tuple(late), values)
-    if finding is not None:
-        out.findings.append(finding)
+@dataclass
+class ClosureTally:
+    """A family's due items counted as closed on time or late, for its on-time share KPI and the
+    finding it raises below target (corrective actions, dependencies)."""
+
+    due: int = 0
+    on_time: int = 0
+    late: list[str] = field(default_factory=list)
+
+    def count(self, subject: str, *, on_time: bool) -> None:
+        self.due += 1
+        if on_time:
+            self.on_time += 1
+        else:
+            self.late.append(subject)
+
+    def report(
+        self,
+        out: DetectorOutput,
+        kpi_id: str,
+        name: str,
+        rule_id: str,
+        *,
+        target: float,
+        detail: str,
+        sentence: str,
+    ) -> None:
+        """The KPI and its finding. `detail` and `sentence` follow "3 of 7 due ", e.g.
+        "dependencies delivered on time"."""
+        counted = f"{self.on_time} of {self.due} due"
+        kpi = ratio_kpi(kpi_id, name, self.on_time, self.due, target, detail=f"{counted} {detail}")
+        out.kpis.append(kpi)
+        values: dict[str, float | int] = {"on_time": self.on_time, "due": self.due, "target": target}
+        finding = rate_finding(kpi, rule_id, f"{counted} {sentence}", tuple(self.late), values)
+        if finding is not None:
+            out.findings.append(finding)
 
 
 def rate_finding(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pilot.domain.findings import Finding, Severity
 from pilot.domain.program import ref
 from pilot.rules.base import (
+    ClosureTally,
     DetectorOutput,
     ScanContext,
-    add_closure_rate,
     ceiling_kpi,
     detector,
     iso,
@@ -24,17 +24,13 @@ from pilot.rules.calendar import local_date
 )
 def corrective_actions(ctx: ScanContext) -> DetectorOutput:
     out = DetectorOutput()
-    due = on_time = 0
-    late: list[str] = []
+    tally = ClosureTally()
     for action in ctx.data.corrective_actions:
         subject = ref("corrective", action.id)
         if action.due > ctx.today:
             continue
-        due += 1
-        if action.done_on is not None and action.done_on <= action.due:
-            on_time += 1
-            continue
-        late.append(subject)
+        closed_on_time = action.done_on is not None and action.done_on <= action.due
+        tally.count(subject, on_time=closed_on_time)
         if action.done_on is None:
             out.findings.append(
                 Finding(
@@ -47,17 +43,14 @@ def corrective_actions(ctx: ScanContext) -> DetectorOutput:
                     measures={"days_overdue": (ctx.today - action.due).days},
                 )
             )
-    add_closure_rate(
+    tally.report(
         out,
         "corrective_on_time_rate",
         "Corrective actions closed on time",
         "corrective.closure_rate",
-        on_time=on_time,
-        due=due,
         target=ctx.limits.corrective_on_time_target,
-        detail=f"{on_time} of {due} due corrective actions",
-        sentence=f"{on_time} of {due} due corrective actions closed on time",
-        late=late,
+        detail="corrective actions",
+        sentence="corrective actions closed on time",
     )
     return out
 

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from pilot.domain.findings import Finding, KpiStatus, KpiValue, Severity
 from pilot.domain.program import DependencyStatus, Milestone, MilestoneStatus, ref
 from pilot.rules.base import (
+    ClosureTally,
     DetectorOutput,
     ScanContext,
-    add_closure_rate,
     detector,
     iso,
     pct,
@@ -222,19 +222,15 @@ def critical_path_churn(ctx: ScanContext) -> DetectorOutput:
 def dependencies(ctx: ScanContext) -> DetectorOutput:
     out = DetectorOutput()
     horizon = ctx.today + timedelta(days=ctx.limits.dependency_at_risk_days)
-    due = on_time = 0
-    late: list[str] = []
+    tally = ClosureTally()
     for d in ctx.data.dependencies:
         if d.status == DependencyStatus.CANCELLED:
             continue
         subject = ref("dependency", d.id)
         delivered = d.status == DependencyStatus.DELIVERED
         if d.due_date <= ctx.today:
-            due += 1
-            if delivered and d.delivered_on is not None and d.delivered_on <= d.due_date:
-                on_time += 1
-            else:
-                late.append(subject)
+            as_planned = delivered and d.delivered_on is not None and d.delivered_on <= d.due_date
+            tally.count(subject, on_time=as_planned)
         if not delivered and d.due_date < ctx.today:
             out.findings.append(
                 Finding(
@@ -262,17 +258,14 @@ def dependencies(ctx: ScanContext) -> DetectorOutput:
                     measures={"days_left": (d.due_date - ctx.today).days},
                 )
             )
-    add_closure_rate(
+    tally.report(
         out,
         "dependency_closure_rate",
         "Dependency closure rate (delivered as planned)",
         "dependency.closure_rate",
-        on_time=on_time,
-        due=due,
         target=ctx.limits.dependency_closure_target,
-        detail=f"{on_time} of {due} due dependencies delivered on time",
-        sentence=f"{on_time} of {due} due dependencies were delivered as planned",
-        late=late,
+        detail="dependencies delivered on time",
+        sentence="dependencies were delivered as planned",
     )
     return out
 
