@@ -83,15 +83,6 @@ def create_token(
     return token
 
 
-def revoke_token(session: Session, token: str, now: datetime) -> None:
-    row = session.execute(
-        select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token))
-    ).scalar_one_or_none()
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = now
-        session.flush()
-
-
 def revoke_token_id(session: Session, token_id: int, now: datetime) -> ApiTokenRow:
     """Revoke a token by its id (as `pilot token list` shows it); revoking twice changes nothing."""
     row = session.get(ApiTokenRow, token_id)
