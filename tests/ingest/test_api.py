@@ -73,6 +73,9 @@ def test_upload_stores_then_a_job_indexes_and_answers_with_the_warnings(world: W
         f"/programs/{PROGRAM}/search", params={"q": "vendor late"}, headers=world.headers("viewer")
     )
     assert hits.status_code == 200 and hits.json()[0]["document_key"].startswith("upload:sync-notes.md#")
+    parts = dict(item.split(";dur=") for item in hits.headers["server-timing"].split(", "))
+    assert {"embed", "vector", "keyword", "fusion", "fetch", "search"} <= set(parts)
+    assert all(float(ms) >= 0 for ms in parts.values()) and float(parts["search"]) >= float(parts["fetch"])
 
 
 def test_an_export_upload_gives_its_records(world: World) -> None:

@@ -34,14 +34,24 @@ def search_program(
     since: datetime | None = None,
     until: datetime | None = None,
     retriever: str | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[Hit]:
-    """The program's best chunks for `query`, by the named retriever (default: the configured one)."""
+    """The program's best chunks for `query`, by the named retriever (default: the configured one).
+    `timings`, when given, receives each part's wall time in ms (see `DocumentIndex.search`)."""
     with pilot.db.reading() as session:
         if session.get(ProgramRow, program_id) is None:
             raise PilotError(ErrorCode.NOT_FOUND, f"program {program_id!r} not found")
     index = open_index(pilot.settings, pilot.db)
     return index.search(
-        program_id, query, k=k, sources=sources, kinds=kinds, since=since, until=until, retriever=retriever
+        program_id,
+        query,
+        k=k,
+        sources=sources,
+        kinds=kinds,
+        since=since,
+        until=until,
+        retriever=retriever,
+        timings=timings,
     )
 
 
