@@ -78,9 +78,9 @@ class Settings(BaseSettings):
     retriever: str = "default"
 
     # How MiniLM runs: "auto" (default) picks from the CPU's flags: the int8 ONNX export where the
-    # CPU has int8 dot-product instructions (VNNI, AMX, ARM dotprod), the fp32 one otherwise (the
-    # same vectors as sentence-transformers); "onnx" / "onnx-int8" force one, "torch" runs
-    # sentence-transformers itself (see index.embedding and index.onnx_embedding).
+    # CPU has int8 vector instructions (AVX2 and later, VNNI, AMX, ARM dotprod), the fp32 one
+    # otherwise (the same vectors as sentence-transformers); "onnx" / "onnx-int8" force one, "torch"
+    # runs sentence-transformers itself (see index.embedding and index.onnx_embedding).
     embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     # ONNX backends: true embeds a transcript's turns once and pools each overlapping chunk's vector
     # from its turns' token vectors (~1.4x fewer tokens). Off by default: QMSum val hit@1000w 0.928

@@ -10,7 +10,7 @@ import pytest
 
 from pilot.domain.documents import Chunk, Document, DocumentKind
 from pilot.index.embedding import choose_backend, resolved_backend
-from pilot.index.onnx_embedding import MAX_TOKENS, _packed
+from pilot.index.onnx_embedding import MAX_TOKENS, _first_windows, _packed
 from pilot.index.writing import embed_and_write
 from pilot.settings import Settings
 
@@ -50,6 +50,16 @@ def test_units_are_packed_in_order_up_to_the_room_and_cut_to_the_models_window()
     sequences, where = _packed([[1, 2], [3], [4, 5, 6], [], [7], list(range(300))], 4)
     assert sequences[:2] == [[1, 2, 3], [4, 5, 6, 7]] and sequences[2] == list(range(MAX_TOKENS - 2))
     assert where == [[(0, 0, 2), (1, 2, 3)], [(2, 0, 3), (3, 3, 3), (4, 3, 4)], [(5, 0, MAX_TOKENS - 2)]]
+
+
+
+def test_with_windows_each_unit_is_read_with_the_first_window_that_holds_it() -> None:
+    windows = [(0, 2), (1, 4), (3, 5)]  # overlapping by one unit, as transcript chunks do
+    first = _first_windows(windows, 5)
+    assert first == [0, 0, 1, 1, 2]
+    sequences, where = _packed([[1, 2], [3], [4, 5], [6], [7, 8]], 4, first)
+    assert sequences == [[1, 2, 3], [4, 5, 6], [7, 8]]  # a window's new units together, never split at the room
+    assert [unit for placed in where for unit, _, _ in placed] == [0, 1, 2, 3, 4]
 
 
 def _group(name: str) -> list[tuple[Document, list[Chunk]]]:

@@ -68,10 +68,11 @@ def test_overlapping_windows_embed_each_unit_once_and_stay_close_to_chunks_alone
     windows = [(0, 2), (1, 3), (2, 5)]
     seen: list[int] = []
     run = model.session.run
-    model.session = type("Counting", (), {"run": lambda self, out, feed: seen.append(int(feed["attention_mask"].sum())) or run(out, feed)})()  # type: ignore[assignment]  # fmt: skip
+    model.session = type("Counting", (), {"run": lambda self, out, feed: seen.extend(feed["attention_mask"].sum(axis=1).tolist()) or run(out, feed)})()  # type: ignore[assignment]  # fmt: skip
     pooled = model.embed_windows(units, windows)
     unit_tokens = sum(len(e.ids) - 2 for e in model.tokenizer.encode_batch(units))
     assert sum(seen) - unit_tokens == 2 * len(seen)  # every unit's tokens once, plus [CLS]/[SEP] per sequence
+    assert len(seen) == 3  # one sequence per window's new units: (0, 1), (2), (3, 4)
     alone = model(["\n".join(units[a:b]) for a, b in windows])
     assert pooled.shape == (3, 384) and np.allclose(np.linalg.norm(pooled, axis=1), 1.0, atol=1e-4)
     assert float(np.min((pooled * alone).sum(axis=1))) > 0.8

@@ -3,8 +3,8 @@
 `onnx` is the same network as the sentence-transformers model (vectors agree to 1e-6);
 `onnx-int8` quantizes its weights dynamically (per channel) at some cost in similarity, so its
 retrieval quality is measured per export (QMSum val hit@1000w within 0.01 of fp32). Int8 pays
-only where the CPU has int8 dot-product instructions (VNNI, AMX): `embedding.choose_backend`
-picks between them from the CPU's flags. The export runs once per machine into the shared cache
+where the CPU has int8 vector instructions (AVX2 and later, ARM dot product), most with VNNI/AMX:
+`embedding.choose_backend` picks between them from the CPU's flags. The export runs once per machine into the shared cache
 folder (`PILOT_CACHE_DIR`, default `~/.cache/pilot`); after that a process needs neither torch
 nor sentence-transformers to embed. Each export is written to a file of its own and renamed into
 place, so processes racing to make it never see (or leave) a partial file.
@@ -196,7 +196,7 @@ class OnnxMiniLM:
         if not windows:
             return out
         pieces = [encoding.ids[1:-1] for encoding in self.tokenizer.encode_batch(list(units))]
-        sequences, where = _packed(pieces, PACK_TOKENS)
+        sequences, where = _packed(pieces, PACK_TOKENS, _first_windows(windows, len(units)))
         sums = np.zeros((len(units), 384), dtype=np.float32)
         counts = np.array([max(1, min(len(p), MAX_TOKENS - 2)) for p in pieces], dtype=np.float32)
         cls, sep = (int(self.tokenizer.token_to_id(token) or 0) for token in ("[CLS]", "[SEP]"))
@@ -233,16 +233,34 @@ class OnnxMiniLM:
             start = end
 
 
-def _packed(pieces: list[list[int]], room: int) -> tuple[list[list[int]], list[list[tuple[int, int, int]]]]:
+def _first_windows(windows: Windows, count: int) -> list[int]:
+    """Per unit, the number of the first window that holds it: a window's units that no earlier
+    window held are read together, so each unit is embedded once, beside the units it is chunked
+    with (the overlap unit carried into the next window keeps the context it was read in)."""
+    first = [-1] * count
+    for number, (start, end) in enumerate(windows):
+        for unit in range(start, end):
+            if first[unit] < 0:
+                first[unit] = number
+    return first
+
+
+def _packed(
+    pieces: list[list[int]], room: int, groups: Sequence[int] | None = None
+) -> tuple[list[list[int]], list[list[tuple[int, int, int]]]]:
     """Consecutive pieces packed into sequences of at most `room` tokens (a longer piece is cut),
-    with, per sequence, (piece, start, end) token positions."""
+    with, per sequence, (piece, start, end) token positions. With `groups` (one label per piece)
+    a sequence also ends where the label changes, and may then run to the model's window."""
     sequences: list[list[int]] = []
     where: list[list[tuple[int, int, int]]] = []
     current: list[int] = []
     placed: list[tuple[int, int, int]] = []
+    if groups is not None:
+        room = MAX_TOKENS - 2
     for n, piece in enumerate(pieces):
         piece = piece[: MAX_TOKENS - 2]
-        if current and len(current) + len(piece) > room:
+        new_group = groups is not None and n > 0 and groups[n] != groups[n - 1]
+        if current and (new_group or len(current) + len(piece) > room):
             sequences.append(current)
             where.append(placed)
             current, placed = [], []
