@@ -52,13 +52,14 @@ def test_units_are_packed_in_order_up_to_the_room_and_cut_to_the_models_window()
     assert where == [[(0, 0, 2), (1, 2, 3)], [(2, 0, 3), (3, 3, 3), (4, 3, 4)], [(5, 0, MAX_TOKENS - 2)]]
 
 
-
 def test_with_windows_each_unit_is_read_with_the_first_window_that_holds_it() -> None:
     windows = [(0, 2), (1, 4), (3, 5)]  # overlapping by one unit, as transcript chunks do
     first = _first_windows(windows, 5)
     assert first == [0, 0, 1, 1, 2]
-    sequences, where = _packed([[1, 2], [3], [4, 5], [6], [7, 8]], 4, first)
-    assert sequences == [[1, 2, 3], [4, 5, 6], [7, 8]]  # a window's new units together, never split at the room
+    pieces = [[1, 2], [3], [4, 5], [6], [7, 8]]
+    sequences, where = _packed(pieces, 8, first)  # room for all: still one sequence per window
+    assert sequences == [[1, 2, 3], [4, 5, 6], [7, 8]]
+    assert _packed(pieces, 2, first)[0] == [[1, 2], [3], [4, 5], [6], [7, 8]]  # and within the room
     assert [unit for placed in where for unit, _, _ in placed] == [0, 1, 2, 3, 4]
 
 

@@ -141,10 +141,6 @@ def session_options(threads: int | None = None) -> Any:
 
 TOKEN_BUDGET = 8192  # padded tokens per model call: short texts go in larger batches
 MAX_BATCH = 128
-# Units packed per sequence in `embed_windows`, about one chunk's worth: a unit's tokens then see
-# the context they have in their chunk (with whole 256-token sequences the vectors drift to the
-# passage: mean cosine 0.79 to the per-chunk ones, against 0.94 at 96).
-PACK_TOKENS = 96
 Windows = Sequence[tuple[int, int]]
 
 
@@ -196,7 +192,7 @@ class OnnxMiniLM:
         if not windows:
             return out
         pieces = [encoding.ids[1:-1] for encoding in self.tokenizer.encode_batch(list(units))]
-        sequences, where = _packed(pieces, PACK_TOKENS, _first_windows(windows, len(units)))
+        sequences, where = _packed(pieces, MAX_TOKENS - 2, _first_windows(windows, len(units)))
         sums = np.zeros((len(units), 384), dtype=np.float32)
         counts = np.array([max(1, min(len(p), MAX_TOKENS - 2)) for p in pieces], dtype=np.float32)
         cls, sep = (int(self.tokenizer.token_to_id(token) or 0) for token in ("[CLS]", "[SEP]"))
@@ -250,13 +246,12 @@ def _packed(
 ) -> tuple[list[list[int]], list[list[tuple[int, int, int]]]]:
     """Consecutive pieces packed into sequences of at most `room` tokens (a longer piece is cut),
     with, per sequence, (piece, start, end) token positions. With `groups` (one label per piece)
-    a sequence also ends where the label changes, and may then run to the model's window."""
+    a sequence also ends where the label changes. (Reading a window's new units in fixed 96-token
+    packs instead scored QMSum val hit@1000w 0.928; whole 256-token packs drift further.)"""
     sequences: list[list[int]] = []
     where: list[list[tuple[int, int, int]]] = []
     current: list[int] = []
     placed: list[tuple[int, int, int]] = []
-    if groups is not None:
-        room = MAX_TOKENS - 2
     for n, piece in enumerate(pieces):
         piece = piece[: MAX_TOKENS - 2]
         new_group = groups is not None and n > 0 and groups[n] != groups[n - 1]
