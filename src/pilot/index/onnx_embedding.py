@@ -3,10 +3,10 @@
 `onnx` is the same network as the sentence-transformers model (vectors agree to 1e-6);
 `onnx-int8` quantizes its weights dynamically (per channel) at some cost in similarity, so its
 retrieval quality is measured per export (QMSum val hit@1000w within 0.01 of fp32). Int8 pays
-where the CPU has int8 vector instructions (AVX2 and later, ARM dot product), most with VNNI/AMX:
-`embedding.choose_backend` picks between them from the CPU's flags. The export runs once per machine into the shared cache
-folder (`PILOT_CACHE_DIR`, default `~/.cache/pilot`); after that a process needs neither torch
-nor sentence-transformers to embed. Each export is written to a file of its own and renamed into
+where the CPU has int8 vector instructions (AVX2 and later, ARM dot product), most with VNNI or
+AMX: `embedding.choose_backend` picks between them from the CPU's flags. The export runs once
+per machine into the shared cache folder (`PILOT_CACHE_DIR`, default `~/.cache/pilot`); after
+that a process needs neither torch nor sentence-transformers to embed. Each export is written to a file of its own and renamed into
 place, so processes racing to make it never see (or leave) a partial file.
 
 Embedding wastes no work on padding or repeats: texts are tokenized once in the fast tokenizer's

@@ -1,8 +1,8 @@
 """Embedding a group of documents' chunks, and writing groups while the next one is embedded.
 
 Chunks of transcripts overlap by a turn; with an embedder that offers `embed_windows` and has
-`reuse_overlap` on (ONNX, the default; `PILOT_EMBEDDING_REUSE_OVERLAP=false` turns it off) each turn is embedded once and
-the overlapping chunks' vectors are pooled from it.
+`reuse_overlap` on (ONNX, the default; `PILOT_EMBEDDING_REUSE_OVERLAP=false` turns it off) each
+turn is embedded once and the overlapping chunks' vectors are pooled from it.
 Writing (vector store, chunk rows, keyword index) runs on one writer thread, so the model, which
 releases the GIL, embeds group n+1 while group n is written; documents still commit one by one,
 in order, and a failure is reported for its documents only.
