@@ -5,7 +5,8 @@ procrastinate queue, a Chroma server, two API processes, workers as asked).
         [--programs 20] [--transcripts 8] [--queries 200] [--json]
 
 Prints: extraction throughput (transcripts/min, offline engine, each job also indexing its
-transcript; real QMSum val meetings, different ones per run) with 1 and then 2 workers; `pilot ingest` words/s of QMSum meetings into one program
+transcript; real QMSum val meetings, different ones per run) with 1 and then 2 workers;
+`pilot ingest` words/s of QMSum meetings into one program
 until it holds `--chunks` chunks; hybrid query p50/p95 through the API (HTTP, query embedding
 included) on that program with `--programs` programs present; the wall time of a cold
 `pilot search` (a new process) on it; the RSS of an API process before and after searching each
@@ -16,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -30,24 +28,11 @@ import httpx
 from pilot.evals.retrieval import load_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from ingest_bench import _percentile, machine  # noqa: E402  (the same figures and machine line as ingest_bench)
+
 from cluster import SAMPLE, Cluster, sample_program  # noqa: E402
 
 BIG = "scale-big"
-
-
-def machine() -> dict[str, Any]:
-    """CPU model, the flags that decide how fast embedding runs, cores and load average."""
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").is_file() else []
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-                 platform.processor())  # fmt: skip
-    flags = set(next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), []))
-    wanted = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
-    return {
-        "cpu": model,
-        "flags": [flag for flag in wanted if flag in flags],
-        "cores": os.cpu_count(),
-        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
-    }
 
 
 def note(what: str) -> None:
@@ -142,7 +127,8 @@ def add_programs(cluster: Cluster, count: int, folder: Path) -> list[str]:
 
 def ingest_meetings(cluster: Cluster, data_dir: Path, chunks: int, folder: Path) -> dict[str, Any]:
     """QMSum meetings as transcript files, ingested with `pilot ingest` until the program holds
-    `chunks` chunks (60-word chunks overlapping by a turn hold about 33 words of new text each: 35 per chunk asked lands just past `chunks`)."""
+    `chunks` chunks (60-word chunks overlapping by a turn hold about 33 words of new text each:
+    35 per chunk asked lands just past `chunks`)."""
     meetings = [m for split in ("train", "val") for m in load_split(data_dir, split)]
     words = 0
     files: list[Path] = []
@@ -199,11 +185,7 @@ def query_latency(cluster: Cluster, queries: list[str]) -> dict[str, Any]:
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[max(0, int(0.95 * len(ordered)) - 1)], 1),
-    }
+    return {"p50_ms": _percentile(values, 50), "p95_ms": _percentile(values, 95)}
 
 
 def cold_search(cluster: Cluster, runs: int = 3) -> list[float]:

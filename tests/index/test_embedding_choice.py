@@ -47,7 +47,7 @@ def test_auto_reads_this_machines_flags_and_a_forced_backend_wins(monkeypatch: p
 
 
 def test_units_are_packed_in_order_up_to_the_room_and_cut_to_the_models_window() -> None:
-    sequences, where = _packed([[1, 2], [3], [4, 5, 6], [], [7], list(range(300))], 4)
+    sequences, where = _packed([[1, 2], [3], [4, 5, 6], [], [7], list(range(300))], 4, [0] * 6)  # one group
     assert sequences[:2] == [[1, 2, 3], [4, 5, 6, 7]] and sequences[2] == list(range(MAX_TOKENS - 2))
     assert where == [[(0, 0, 2), (1, 2, 3)], [(2, 0, 3), (3, 3, 3), (4, 3, 4)], [(5, 0, MAX_TOKENS - 2)]]
 
